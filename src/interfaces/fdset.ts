@@ -1,0 +1,54 @@
+import type { Failure } from '../defer/failure';
+
+/**
+ * Something the reactor can watch: a libuv stream handle (the library's
+ * own transports and ports) or a raw file descriptor (watched through a
+ * libuv poll handle).
+ */
+export interface IFileDescriptor {
+  /** The OS file descriptor, or -1 if there is none (yet). */
+  fileno(): number;
+  /** A short name for log lines. */
+  logPrefix(): string;
+  /** Called exactly once when the descriptor is dropped or the reactor shuts down. */
+  connectionLost(reason: Failure): void;
+}
+
+/** A descriptor the reactor reads from. */
+export interface IReadDescriptor extends IFileDescriptor {
+  /** Data is ready. An Error return drops the descriptor and calls connectionLost. */
+  doRead(): void | Error;
+}
+
+/** A descriptor the reactor writes to. */
+export interface IWriteDescriptor extends IFileDescriptor {
+  /** Writing is possible. An Error return drops the descriptor and calls connectionLost. */
+  doWrite(): void | Error;
+}
+
+/** Both. */
+export interface IReadWriteDescriptor extends IReadDescriptor, IWriteDescriptor {}
+
+/**
+ * A descriptor backed by a libuv stream handle. The reactor's reader and
+ * writer sets control it by calling these hooks (uv_read_start /
+ * uv_read_stop), instead of polling a raw fd.
+ */
+export interface IHandleDescriptor extends IFileDescriptor {
+  /** Start (or resume) reading from the handle. */
+  startReading(): void;
+  /** Stop reading (backpressure). */
+  stopReading(): void;
+}
+
+/** The reactor's reader and writer sets. */
+export interface IReactorFDSet {
+  addReader(reader: IReadDescriptor | IHandleDescriptor): void;
+  addWriter(writer: IWriteDescriptor | IHandleDescriptor): void;
+  removeReader(reader: IReadDescriptor | IHandleDescriptor): void;
+  removeWriter(writer: IWriteDescriptor | IHandleDescriptor): void;
+  /** Remove every reader and writer and return them (each once). */
+  removeAll(): IFileDescriptor[];
+  getReaders(): IFileDescriptor[];
+  getWriters(): IFileDescriptor[];
+}

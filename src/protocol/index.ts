@@ -1,0 +1,9 @@
+/**
+ * Protocols and factories: subclass `Protocol`, hand a `Factory` to
+ * connectTCP/listenTCP.
+ * @module
+ */
+export { Protocol, BufferedProtocol, DatagramProtocol, ProcessProtocol, isBufferedProtocol } from './protocol';
+export { Factory, ClientFactory, ServerFactory } from './factory';
+export type { ProtocolClass } from './factory';
+export { ReconnectingClientFactory } from './reconnecting';

@@ -1,0 +1,134 @@
+import type { Failure } from '../defer/failure';
+import type { IAddress } from '../interfaces/address';
+import type { IProtocol } from '../interfaces/protocol';
+import type { ITCPTransport, ITransport } from '../interfaces/transport';
+import type { Factory } from './factory';
+
+/**
+ * The base class of stream protocols: subclass it and override the
+ * callbacks you need. See {@link IProtocol} for the call grammar.
+ *
+ * @typeParam T - the transport type handed to this protocol.
+ * @example
+ * class Echo extends Protocol {
+ *   override dataReceived(data: Buffer): void {
+ *     this.transport!.write(data);
+ *   }
+ * }
+ */
+export class Protocol<T extends ITransport = ITCPTransport> implements IProtocol {
+  /** The factory that built this protocol, if any. */
+  factory: Factory | null = null;
+  /** The transport, set by makeConnection. */
+  transport: T | null = null;
+  /** True between makeConnection and connectionLost. */
+  connected = false;
+
+  /** Attach the transport and call connectionMade(). */
+  makeConnection(transport: T): void {
+    this.connected = true;
+    this.transport = transport;
+    this.connectionMade();
+  }
+  /** The connection is up. Default: nothing. */
+  connectionMade(): void {}
+  /** Bytes arrived; the Buffer is yours to keep. Default: nothing. */
+  dataReceived(_data: Buffer): void {}
+  /** The connection is gone. Default: nothing. */
+  connectionLost(_reason: Failure): void {}
+  /** A short name for log lines. */
+  logPrefix(): string {
+    return this.constructor.name;
+  }
+}
+
+/**
+ * The zero-copy receive path (asyncio's BufferedProtocol). The transport
+ * reads into the buffer you return from getBuffer() and then calls
+ * bufferUpdated(n). The bytes are yours only until you hand out the buffer
+ * again. dataReceived is not called for such a protocol.
+ */
+export abstract class BufferedProtocol<T extends ITransport = ITCPTransport> extends Protocol<T> {
+  /** Return a buffer to read into; `sizeHint` is a suggestion (may be -1). Must not be empty. */
+  abstract getBuffer(sizeHint: number): Uint8Array;
+  /** `nbytes` bytes were written at the start of the last buffer. */
+  abstract bufferUpdated(nbytes: number): void;
+}
+
+/** Whether `p` uses the buffer-lending receive path. */
+export function isBufferedProtocol(p: IProtocol): p is BufferedProtocol {
+  const q = p as Partial<BufferedProtocol>;
+  return typeof q.getBuffer === 'function' && typeof q.bufferUpdated === 'function';
+}
+
+/**
+ * A UDP protocol. Grammar: `startProtocol -> datagramReceived* -> stopProtocol`.
+ */
+export class DatagramProtocol {
+  /** The UDP port transport, set by makeConnection. */
+  transport: unknown = null;
+  /** How many ports this protocol is attached to. */
+  numPorts = 0;
+
+  /** Attach the transport; called by the reactor. @throws RuntimeError-like Error if already attached. */
+  makeConnection(transport: unknown): void {
+    if (this.transport !== null) throw new Error('DatagramProtocol is already attached to a transport');
+    this.transport = transport;
+    this.doStart();
+  }
+  /** Counted start; calls startProtocol on the first. */
+  doStart(): void {
+    if (this.numPorts === 0) this.startProtocol();
+    this.numPorts += 1;
+  }
+  /** Counted stop; calls stopProtocol on the last and detaches. */
+  doStop(): void {
+    if (this.numPorts === 0) return;
+    this.numPorts -= 1;
+    this.transport = null;
+    if (this.numPorts === 0) this.stopProtocol();
+  }
+  /** Listening started. Default: nothing. */
+  startProtocol(): void {}
+  /** Listening stopped. Default: nothing. */
+  stopProtocol(): void {}
+  /** A datagram arrived from `addr`. Default: nothing. */
+  datagramReceived(_data: Buffer, _addr: IAddress): void {}
+  /** A previously sent datagram was refused (connected UDP only). Default: nothing. */
+  connectionRefused(): void {}
+}
+
+/**
+ * A child process protocol. Grammar: `makeConnection -> connectionMade ->
+ * (outReceived | errReceived | *ConnectionLost)* -> processExited -> processEnded`.
+ */
+export class ProcessProtocol {
+  /** The process transport, set by makeConnection. */
+  transport: unknown = null;
+  /** Attach the transport and call connectionMade(). */
+  makeConnection(transport: unknown): void {
+    this.transport = transport;
+    this.connectionMade();
+  }
+  connectionMade(): void {}
+  /** Routes fd 1 to outReceived and fd 2 to errReceived. */
+  childDataReceived(childFD: number, data: Buffer): void {
+    if (childFD === 1) this.outReceived(data);
+    else if (childFD === 2) this.errReceived(data);
+  }
+  outReceived(_data: Buffer): void {}
+  errReceived(_data: Buffer): void {}
+  /** Routes fd 0/1/2 to in/out/errConnectionLost. */
+  childConnectionLost(childFD: number): void {
+    if (childFD === 0) this.inConnectionLost();
+    else if (childFD === 1) this.outConnectionLost();
+    else if (childFD === 2) this.errConnectionLost();
+  }
+  inConnectionLost(): void {}
+  outConnectionLost(): void {}
+  errConnectionLost(): void {}
+  /** The process exited (ProcessDone or ProcessTerminated). */
+  processExited(_reason: Failure): void {}
+  /** The process exited and all its pipes are closed. */
+  processEnded(_reason: Failure): void {}
+}
