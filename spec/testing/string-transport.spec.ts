@@ -1,9 +1,10 @@
 import { IPv4Address, IPv6Address } from '../../src/address';
-import { RuntimeError } from '../../src/errors';
+import type { Failure } from '../../src/defer/failure';
+import { ConnectionAborted, ConnectionDone, RuntimeError } from '../../src/errors';
 import type { IPushProducer } from '../../src/interfaces/producer';
 import type { ITCPTransport } from '../../src/interfaces/transport';
 import { Protocol } from '../../src/protocol/protocol';
-import { StringTransport } from '../../src/testing/string-transport';
+import { StringTransport, StringTransportWithDisconnection } from '../../src/testing/string-transport';
 
 function producer(): IPushProducer {
   return { pauseProducing() {}, resumeProducing() {}, stopProducing() {} };
@@ -234,5 +235,74 @@ describe('StringTransport', () => {
     p.dataReceived(Buffer.from('echo'));
     expect(transport.value().toString()).toBe('echo');
     expect(transport.disconnecting).toBe(true);
+  });
+});
+
+describe('StringTransportWithDisconnection', () => {
+  class Recorder extends Protocol<ITCPTransport> {
+    reasons: Failure[] = [];
+    override connectionLost(reason: Failure): void {
+      super.connectionLost(reason);
+      this.reasons.push(reason);
+    }
+  }
+
+  function setup(): [StringTransportWithDisconnection, Recorder] {
+    const tr = new StringTransportWithDisconnection();
+    const proto = new Recorder();
+    tr.protocol = proto;
+    proto.makeConnection(tr);
+    return [tr, proto];
+  }
+
+  it('loseConnection calls protocol.connectionLost with a ConnectionDone failure', () => {
+    const [tr, proto] = setup();
+    tr.loseConnection();
+    expect(proto.reasons).toHaveLength(1);
+    expect(proto.reasons[0]!.value).toBeInstanceOf(ConnectionDone);
+    expect(tr.connected).toBe(false);
+    expect(tr.disconnecting).toBe(true);
+  });
+
+  it('calls connectionLost only once when loseConnection is called twice', () => {
+    const [tr, proto] = setup();
+    tr.loseConnection();
+    tr.loseConnection();
+    expect(proto.reasons).toHaveLength(1);
+  });
+
+  it('abortConnection reports ConnectionAborted once, and a later loseConnection adds nothing', () => {
+    const [tr, proto] = setup();
+    tr.abortConnection();
+    tr.abortConnection();
+    tr.loseConnection();
+    expect(proto.reasons).toHaveLength(1);
+    expect(proto.reasons[0]!.value).toBeInstanceOf(ConnectionAborted);
+    expect(tr.disconnected).toBe(true);
+  });
+
+  it('a protocol that closes from inside dataReceived is told at once', () => {
+    class Quitter extends Recorder {
+      override dataReceived(data: Buffer): void {
+        if (data.toString() === 'QUIT') this.transport!.loseConnection();
+      }
+    }
+    const tr = new StringTransportWithDisconnection();
+    const proto = new Quitter();
+    tr.protocol = proto;
+    proto.makeConnection(tr);
+    proto.dataReceived(Buffer.from('QUIT'));
+    expect(proto.reasons).toHaveLength(1);
+  });
+
+  it('closing without a protocol set throws a TypeError that says to set it', () => {
+    const tr = new StringTransportWithDisconnection();
+    expect(() => tr.loseConnection()).toThrow(/protocol is not set/);
+  });
+
+  it('still records writes like a StringTransport', () => {
+    const [tr] = setup();
+    tr.write(Buffer.from('x'));
+    expect(tr.value().toString()).toBe('x');
   });
 });

@@ -4,5 +4,5 @@
  * in unit tests, without sockets or wall-clock time.
  * @module
  */
-export { StringTransport } from './string-transport';
+export { StringTransport, StringTransportWithDisconnection } from './string-transport';
 export type { StringTransportOptions, ProducerState } from './string-transport';

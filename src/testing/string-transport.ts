@@ -5,9 +5,11 @@
  * @module
  */
 import { IPv4Address } from '../address';
-import { RuntimeError } from '../errors';
+import { Failure } from '../defer/failure';
+import { ConnectionAborted, ConnectionDone, RuntimeError } from '../errors';
 import type { IAddress } from '../interfaces/address';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
+import type { IProtocol } from '../interfaces/protocol';
 import type { ITCPTransport } from '../interfaces/transport';
 import { checkBytes, checkCount, describe } from '../validate';
 
@@ -231,6 +233,51 @@ export class StringTransport implements ITCPTransport {
     const copy = Buffer.from(data);
     this.#chunks.push(copy);
     this.#size += copy.length;
+  }
+}
+
+/**
+ * A {@link StringTransport} that tells its protocol when it is closed:
+ * loseConnection() calls `protocol.connectionLost(Failure(ConnectionDone))`
+ * and abortConnection() `connectionLost(Failure(ConnectionAborted))`, each
+ * at most once per transport (later calls only set the flags). Set
+ * {@link StringTransportWithDisconnection.protocol} first (Twisted's
+ * StringTransportWithDisconnection gives ConnectionDone for an abort too;
+ * torsion reports what a real transport reports).
+ *
+ * @example
+ * const tr = new StringTransportWithDisconnection();
+ * const proto = new MyProtocol();
+ * tr.protocol = proto;
+ * proto.makeConnection(tr);
+ * proto.dataReceived(Buffer.from('QUIT\r\n')); // the protocol calls loseConnection()
+ * expect(proto.connected).toBe(false);
+ */
+export class StringTransportWithDisconnection extends StringTransport {
+  /** The protocol told about the disconnection; set it before closing. */
+  protocol: IProtocol | null = null;
+
+  /** Set the flags and, the first time, call protocol.connectionLost(ConnectionDone). */
+  override loseConnection(): void {
+    super.loseConnection();
+    this.#lose(new ConnectionDone('Bye.'));
+  }
+
+  /** Set the flags and, the first time, call protocol.connectionLost(ConnectionAborted). */
+  override abortConnection(): void {
+    this.disconnected = true;
+    this.disconnecting = true;
+    this.#lose(new ConnectionAborted());
+  }
+
+  #lose(reason: Error): void {
+    if (!this.connected) return;
+    const protocol = this.protocol;
+    if (protocol === null) {
+      throw new TypeError('StringTransportWithDisconnection.protocol is not set: assign the protocol before closing');
+    }
+    this.connected = false;
+    protocol.connectionLost(new Failure(reason));
   }
 }
 
