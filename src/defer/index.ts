@@ -1,0 +1,10 @@
+/**
+ * `torsion/defer`: Deferred and its helpers, Twisted's
+ * `twisted.internet.defer`.
+ * @module
+ */
+export { Deferred, type AddCallbacksOptions, type Canceller, type Settled } from './deferred';
+export { succeed, fail, maybeDeferred, ensureDeferred } from './helpers';
+export { setDebugging, getDebugging } from './debug';
+export { CancelledError, AlreadyCalledError, TimeoutError, FirstError, FailureGroup, QueueOverflow, QueueUnderflow } from './errors';
+export { Failure, type FailureType } from './failure';
