@@ -178,6 +178,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     }
     if (this.#debug !== null && getDebugging()) this.#debug.invoker = captureStack(caller);
     this.#called = true;
+    // A fired Deferred never calls its canceller: drop it, so a canceller
+    // that refers back to the Deferred does not keep a cycle alive.
+    this.#canceller = null;
     this.#result = result;
     this.#runCallbacks();
   }
@@ -307,6 +310,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
             }
             if (target.#debug !== null && getDebugging()) target.#debug.invoker = captureStack(Deferred.prototype.chainDeferred);
             target.#called = true;
+            target.#canceller = null;
             target.#result = result;
             next = target;
             break;
@@ -315,7 +319,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           current.#running = true;
           try {
             out = args === undefined ? (fn as Fn)(result) : (fn as Fn)(result, ...(args as unknown[]));
-            if (!(out instanceof Deferred) && isThenable(out) && !(out instanceof Failure)) out = Deferred.fromPromise(out);
+            if (!(out instanceof Deferred) && isThenable(out)) out = Deferred.fromPromise(out);
           } catch (e) {
             out = Failure.from(e);
           }
