@@ -1,0 +1,376 @@
+/**
+ * MemoryReactor: a reactor that records what code asks of it (connections,
+ * listening ports, triggers, readers and writers) and does no I/O, as
+ * Twisted's `twisted.internet.testing.MemoryReactor`.
+ * @module
+ */
+import { isIPv6 } from 'node:net';
+import { IPv4Address, IPv6Address, UNIXAddress } from '../address';
+import type { Deferred } from '../defer/deferred';
+import { succeed } from '../defer';
+import { ReactorAlreadyRunning } from '../errors';
+import type { IAddress } from '../interfaces/address';
+import type { IConnector, IListeningPort, ConnectorState } from '../interfaces/connector';
+import type { EventPhase, TriggerId } from '../interfaces/core';
+import type { IFileDescriptor, IHandleDescriptor, IReadDescriptor, IWriteDescriptor } from '../interfaces/fdset';
+import type { IClientFactory, IProtocolFactory } from '../interfaces/protocol';
+import type { ConnectTCPOptions, ListenTCPOptions } from '../interfaces/tcp';
+import type { ITransport } from '../interfaces/transport';
+import { checkCount, checkFunction, checkPort, checkString } from '../validate';
+
+/** One connectTCP call, as recorded in {@link MemoryReactor.tcpClients}. */
+export interface TCPClientRecord {
+  host: string;
+  port: number;
+  factory: IClientFactory;
+  /** The timeout asked for (default 30; null for none). */
+  timeout: number | null;
+  bindAddress: [string, number] | string | null;
+}
+
+/** One listenTCP call, as recorded in {@link MemoryReactor.tcpServers}. */
+export interface TCPServerRecord {
+  port: number;
+  factory: IProtocolFactory;
+  backlog: number;
+  interface: string;
+}
+
+/** One connectUNIX call, as recorded in {@link MemoryReactor.unixClients}. */
+export interface UNIXClientRecord {
+  address: string;
+  factory: IClientFactory;
+  timeout: number | null;
+  checkPID: boolean;
+}
+
+/** One listenUNIX call, as recorded in {@link MemoryReactor.unixServers}. */
+export interface UNIXServerRecord {
+  address: string;
+  factory: IProtocolFactory;
+  backlog: number;
+  mode: number;
+  wantPID: boolean;
+}
+
+/** A function and its arguments, as stored for callWhenRunning and triggers. */
+export interface RecordedCall {
+  fn: (...args: never[]) => unknown;
+  args: unknown[];
+}
+
+/**
+ * The connector MemoryReactor returns: it only records what is done to it.
+ * Tests drive the factory themselves (buildProtocol, clientConnectionFailed).
+ */
+export class FakeConnector implements IConnector {
+  /** 'connecting' until stopConnecting() or disconnect(); connect() sets it back. */
+  state: ConnectorState = 'connecting';
+  /** Always null: no transport is ever made. */
+  readonly transport: ITransport | null = null;
+  /** True once stopConnecting() was called. */
+  stoppedConnecting = false;
+  /** True once disconnect() was called. */
+  disconnected = false;
+  /** How many times connect() was called. */
+  connectCalls = 0;
+  readonly #address: IAddress;
+
+  constructor(address: IAddress) {
+    this.#address = address;
+  }
+  /** Records the call (no I/O). */
+  connect(): void {
+    this.connectCalls += 1;
+    this.state = 'connecting';
+  }
+  /** Sets stoppedConnecting (no error, unlike a real connector when not connecting). */
+  stopConnecting(): void {
+    this.stoppedConnecting = true;
+    this.state = 'disconnected';
+  }
+  /** Sets disconnected. */
+  disconnect(): void {
+    this.disconnected = true;
+    this.state = 'disconnected';
+  }
+  /** The address given to connectTCP/connectUNIX. */
+  getDestination(): IAddress {
+    return this.#address;
+  }
+}
+
+/** The listening port MemoryReactor returns: reports its address, does no I/O. */
+export class FakePort implements IListeningPort {
+  /** False once stopListening() was called. */
+  listening = true;
+  readonly #address: IAddress;
+  constructor(address: IAddress) {
+    this.#address = address;
+  }
+  /** Sets listening. */
+  startListening(): void {
+    this.listening = true;
+  }
+  /** Clears listening; returns an already-fired Deferred. */
+  stopListening(): Deferred<void> {
+    this.listening = false;
+    return succeed<void>(undefined);
+  }
+  /** The address listenTCP/listenUNIX was asked for ('0.0.0.0' for the default interface). */
+  getHost(): IAddress {
+    return this.#address;
+  }
+}
+
+const PHASES: readonly EventPhase[] = ['before', 'during', 'after'];
+
+/**
+ * A fake reactor for unit tests: it implements the TCP, UNIX, core and
+ * fd-set methods by recording the calls, and never does I/O. connectTCP
+ * records `{ host, port, factory, timeout, bindAddress }` in
+ * {@link MemoryReactor.tcpClients}, calls `factory.startedConnecting` with a
+ * {@link FakeConnector} and stops there; the test then plays the network
+ * (`factory.buildProtocol(...)` + `makeConnection(new StringTransport())`,
+ * or `clientConnectionFailed`). listenTCP records `{ port, factory, backlog,
+ * interface }` in {@link MemoryReactor.tcpServers} and returns a
+ * {@link FakePort}; like Twisted's, it does not call `factory.doStart()`.
+ *
+ * It has no clock: use {@link MemoryReactorClock} for code that also calls
+ * callLater. `resolve` and `fireSystemEvent` throw (as in Twisted).
+ */
+export class MemoryReactor {
+  /** True while run() runs the callWhenRunning hooks. */
+  running = false;
+  /** True once run() was called. */
+  hasRun = false;
+  /** True once stop() was called. */
+  hasStopped = false;
+  /** True once crash() was called. */
+  hasCrashed = false;
+  /** Calls registered with callWhenRunning before run(). */
+  readonly whenRunningHooks: RecordedCall[] = [];
+  /** Triggers by phase, then event type: `triggers.before.shutdown`. */
+  readonly triggers: Partial<Record<EventPhase, Record<string, RecordedCall[]>>> = {};
+  /** Every connectTCP call, in order. */
+  readonly tcpClients: TCPClientRecord[] = [];
+  /** Every listenTCP call, in order. */
+  readonly tcpServers: TCPServerRecord[] = [];
+  /** Every connectUNIX call, in order. */
+  readonly unixClients: UNIXClientRecord[] = [];
+  /** Every listenUNIX call, in order. */
+  readonly unixServers: UNIXServerRecord[] = [];
+  /** The connectors handed out, parallel to tcpClients/unixClients in call order. */
+  readonly connectors: FakeConnector[] = [];
+  /** The reader set. */
+  readonly readers = new Set<IFileDescriptor>();
+  /** The writer set. */
+  readonly writers = new Set<IFileDescriptor>();
+  // Which connector each connectTCP/connectUNIX record got, without adding
+  // a field to the records (tests compare them with toEqual).
+  readonly #connectorOf = new WeakMap<object, FakeConnector>();
+
+  // ---- IReactorCore -------------------------------------------------------
+
+  /**
+   * Set `running`, run every callWhenRunning hook in order, then stop().
+   * @throws ReactorAlreadyRunning if called from inside a hook.
+   */
+  run(): Promise<void> {
+    if (this.running) throw new ReactorAlreadyRunning();
+    this.running = true;
+    this.hasRun = true;
+    for (const { fn, args } of this.whenRunningHooks) (fn as (...a: unknown[]) => unknown)(...args);
+    this.stop();
+    return Promise.resolve();
+  }
+  /** Clear `running`, set `hasStopped` (never throws, unlike a real reactor). */
+  stop(): void {
+    this.running = false;
+    this.hasStopped = true;
+  }
+  /** Clear `running`, set `hasCrashed`. */
+  crash(): void {
+    this.running = false;
+    this.hasCrashed = true;
+  }
+  /** Call `fn` now if running (as a real reactor does), else keep it for run(). */
+  callWhenRunning<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): TriggerId | undefined {
+    checkFunction('fn', fn);
+    if (this.running) {
+      fn(...args);
+      return undefined;
+    }
+    this.whenRunningHooks.push({ fn: fn as (...args: never[]) => unknown, args });
+    return { eventType: 'startup', phase: 'after' };
+  }
+  /** Record the trigger in `triggers[phase][eventType]`; it never runs by itself. */
+  addSystemEventTrigger<A extends unknown[]>(
+    phase: EventPhase,
+    eventType: string,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): TriggerId {
+    if (!PHASES.includes(phase)) throw new TypeError(`phase must be 'before', 'during' or 'after', got ${String(phase)}`);
+    checkString('eventType', eventType);
+    checkFunction('fn', fn);
+    const byEvent = (this.triggers[phase] ??= {});
+    const entry: RecordedCall = { fn: fn as (...args: never[]) => unknown, args };
+    (byEvent[eventType] ??= []).push(entry);
+    return new RecordedTrigger(eventType, phase, entry);
+  }
+  /**
+   * Remove a trigger from `triggers`.
+   * @throws TypeError for an id this reactor did not hand out; RangeError if already removed.
+   */
+  removeSystemEventTrigger(id: TriggerId): void {
+    if (!(id instanceof RecordedTrigger)) throw new TypeError('id must be a trigger id returned by addSystemEventTrigger');
+    const list = this.triggers[id.phase]?.[id.eventType];
+    const i = list ? list.indexOf(id._entry) : -1;
+    if (i < 0) throw new RangeError('This trigger was already removed');
+    list!.splice(i, 1);
+  }
+  /** Not supported. @throws Error: MemoryReactor does not run system events. */
+  fireSystemEvent(_eventType: string): void {
+    throw new Error(
+      'MemoryReactor does not fire system events; run the triggers recorded in reactor.triggers yourself, or use a real Reactor',
+    );
+  }
+  /** Not supported. @throws Error: MemoryReactor does not resolve names. */
+  resolve(_name: string, _timeouts?: number[]): Deferred<string> {
+    throw new Error('MemoryReactor does not resolve names; use a real Reactor or stub resolve in your test');
+  }
+  /** Not supported. @throws Error: there is no loop to iterate. */
+  iterate(_delay?: number): void {
+    throw new Error('MemoryReactor has no event loop to iterate; drive the code under test directly');
+  }
+
+  // ---- IReactorTCP / IReactorUNIX ------------------------------------------
+
+  /** Record the call, give the factory a {@link FakeConnector} via startedConnecting, return it. */
+  connectTCP(host: string, port: number, factory: IClientFactory, opts: ConnectTCPOptions = {}): FakeConnector {
+    checkString('host', host);
+    checkPort('port', port);
+    checkFactory(factory, true);
+    const timeout = opts.timeout === undefined ? 30 : opts.timeout;
+    const record: TCPClientRecord = { host, port, factory, timeout, bindAddress: opts.bindAddress ?? null };
+    this.tcpClients.push(record);
+    const address = isIPv6(host) ? new IPv6Address('TCP', host, port) : new IPv4Address('TCP', host, port);
+    return this.#startConnecting(record, address, factory);
+  }
+
+  /** Record the call and return a {@link FakePort} reporting `port`. */
+  listenTCP(port: number, factory: IProtocolFactory, opts: ListenTCPOptions = {}): FakePort {
+    checkPort('port', port);
+    checkFactory(factory, false);
+    const backlog = opts.backlog ?? 50;
+    checkCount('backlog', backlog);
+    const iface = opts.interface ?? '';
+    checkString('interface', iface);
+    this.tcpServers.push({ port, factory, backlog, interface: iface });
+    return new FakePort(isIPv6(iface) ? new IPv6Address('TCP', iface, port) : new IPv4Address('TCP', '0.0.0.0', port));
+  }
+
+  /** Record the call, give the factory a {@link FakeConnector}, return it. */
+  connectUNIX(
+    address: string,
+    factory: IClientFactory,
+    opts: { timeout?: number | null; checkPID?: boolean } = {},
+  ): FakeConnector {
+    checkString('address', address);
+    checkFactory(factory, true);
+    const timeout = opts.timeout === undefined ? 30 : opts.timeout;
+    const record: UNIXClientRecord = { address, factory, timeout, checkPID: opts.checkPID ?? false };
+    this.unixClients.push(record);
+    return this.#startConnecting(record, new UNIXAddress(address), factory);
+  }
+
+  /** Record the call and return a {@link FakePort} reporting `address`. */
+  listenUNIX(
+    address: string,
+    factory: IProtocolFactory,
+    opts: { backlog?: number; mode?: number; wantPID?: boolean } = {},
+  ): FakePort {
+    checkString('address', address);
+    checkFactory(factory, false);
+    this.unixServers.push({
+      address,
+      factory,
+      backlog: opts.backlog ?? 50,
+      mode: opts.mode ?? 0o666,
+      wantPID: opts.wantPID ?? false,
+    });
+    return new FakePort(new UNIXAddress(address));
+  }
+
+  /**
+   * The connector handed out for a tcpClients/unixClients record.
+   * @throws Error for a record this reactor did not make.
+   * @internal
+   */
+  _connectorFor(record: TCPClientRecord | UNIXClientRecord): FakeConnector {
+    const connector = this.#connectorOf.get(record);
+    if (connector === undefined) throw new Error('This record was not made by this MemoryReactor');
+    return connector;
+  }
+
+  #startConnecting(record: object, address: IAddress, factory: IClientFactory): FakeConnector {
+    const connector = new FakeConnector(address);
+    this.#connectorOf.set(record, connector);
+    this.connectors.push(connector);
+    factory.startedConnecting(connector);
+    return connector;
+  }
+
+  // ---- IReactorFDSet ------------------------------------------------------
+
+  /** Add to the reader set (adding twice keeps one entry). */
+  addReader(reader: IReadDescriptor | IHandleDescriptor): void {
+    this.readers.add(reader);
+  }
+  /** Add to the writer set. */
+  addWriter(writer: IWriteDescriptor | IHandleDescriptor): void {
+    this.writers.add(writer);
+  }
+  /** Remove from the reader set (absent: nothing). */
+  removeReader(reader: IReadDescriptor | IHandleDescriptor): void {
+    this.readers.delete(reader);
+  }
+  /** Remove from the writer set (absent: nothing). */
+  removeWriter(writer: IWriteDescriptor | IHandleDescriptor): void {
+    this.writers.delete(writer);
+  }
+  /** Empty both sets; returns what was removed, each descriptor once. */
+  removeAll(): IFileDescriptor[] {
+    const all = new Set<IFileDescriptor>([...this.readers, ...this.writers]);
+    this.readers.clear();
+    this.writers.clear();
+    return [...all];
+  }
+  getReaders(): IFileDescriptor[] {
+    return [...this.readers];
+  }
+  getWriters(): IFileDescriptor[] {
+    return [...this.writers];
+  }
+}
+
+/** A trigger id that remembers its entry, so removal needs no search by value. */
+class RecordedTrigger implements TriggerId {
+  constructor(
+    readonly eventType: string,
+    readonly phase: EventPhase,
+    /** @internal */
+    readonly _entry: RecordedCall,
+  ) {}
+}
+
+function checkFactory(factory: unknown, client: boolean): void {
+  const f = factory as Partial<IClientFactory> | null;
+  if (typeof f !== 'object' || f === null || typeof f.buildProtocol !== 'function') {
+    throw new TypeError('factory must be a protocol factory (with buildProtocol)');
+  }
+  if (client && typeof f.startedConnecting !== 'function') {
+    throw new TypeError('factory must be a client factory (with startedConnecting)');
+  }
+}
