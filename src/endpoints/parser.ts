@@ -100,7 +100,8 @@ export function parseDescription(description: string): ParsedDescription {
 
 /**
  * Quote a value for interpolation into an endpoint description: escapes
- * backslashes and colons (Twisted's `quoteStringArgument`).
+ * backslashes and colons (Twisted's `quoteStringArgument`), and also `=`,
+ * so that the value stays one value even in a positional field.
  *
  * @example
  * ```ts
@@ -109,5 +110,5 @@ export function parseDescription(description: string): ParsedDescription {
  */
 export function quoteStringArgument(argument: string): string {
   if (typeof argument !== 'string') throw new TypeError('argument must be a string');
-  return argument.replace(/[\\:]/g, (c) => `\\${c}`);
+  return argument.replace(/[\\:=]/g, (c) => `\\${c}`);
 }

@@ -178,8 +178,8 @@ export class TCP6ClientEndpoint implements IStreamClientEndpoint {
       if (attempt !== null) {
         attempt.cancel();
       } else {
-        resolution.cancel();
         result.errback(new ConnectingCancelledError(new HostnameAddress(this.host, this.port)));
+        resolution.cancel();
       }
     });
     resolution.addCallbacks(
