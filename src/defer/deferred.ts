@@ -72,7 +72,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   #result: unknown = undefined;
   #running = false;
   #suppressAlreadyCalled = false;
-  #canceller: Canceller<T> | null;
+  #canceller: ((d: never) => void) | null;
   #debug: DebugInfo | null = null;
 
   /**
@@ -221,7 +221,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         this.#suppressAlreadyCalled = true;
       } else if (canceller !== CANCELLER_USED) {
         this.#canceller = CANCELLER_USED;
-        canceller(this);
+        canceller(this as never);
       }
       if (!this.#called) this.errback(new Failure(new CancelledError()));
     } else if (this.#result instanceof Deferred) {
