@@ -1,0 +1,266 @@
+import { Deferred, fail, succeed } from '../../src/defer';
+import { ReactorNotRunning } from '../../src/errors';
+import type { EventPhase, IReactorCore, TriggerId } from '../../src/interfaces/core';
+import type { IDelayedCall } from '../../src/interfaces/time';
+import { captureLogEvents, type LogEvent } from '../../src/logger';
+import { Clock } from '../../src/task/clock';
+import { react, SystemExit } from '../../src/task/react';
+
+class ExpectedException extends Error {}
+
+/**
+ * A reactor that runs on a Clock, as in Twisted's own react tests: run()
+ * jumps from one delayed call to the next (letting Promise jobs run in
+ * between) until stopped, then runs the shutdown triggers. Only what
+ * react() and these mains use.
+ */
+class FakeReactor implements IReactorCore {
+  readonly clock = new Clock();
+  #running = false;
+  #whenRunning: [(...a: unknown[]) => unknown, unknown[]][] | null = [];
+  #shutdown: Record<'before' | 'during', [(...a: unknown[]) => unknown, unknown[]][]> = { before: [], during: [] };
+  stopCalls = 0;
+
+  get running(): boolean {
+    return this.#running;
+  }
+  seconds(): number {
+    return this.clock.seconds();
+  }
+  callLater<A extends unknown[]>(delay: number, fn: (...args: A) => unknown, ...args: A): IDelayedCall {
+    return this.clock.callLater(delay, fn, ...args);
+  }
+  callWhenRunning<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): TriggerId | undefined {
+    if (this.#whenRunning === null) fn(...args);
+    else this.#whenRunning.push([fn as (...a: unknown[]) => unknown, args]);
+    return undefined;
+  }
+  addSystemEventTrigger<A extends unknown[]>(phase: EventPhase, eventType: string, fn: (...args: A) => unknown, ...args: A): TriggerId {
+    if (eventType !== 'shutdown' || phase === 'after') throw new Error(`FakeReactor: unsupported trigger ${phase} ${eventType}`);
+    this.#shutdown[phase].push([fn as (...a: unknown[]) => unknown, args]);
+    return { eventType, phase };
+  }
+  removeSystemEventTrigger(): void {
+    throw new Error('FakeReactor: not supported');
+  }
+  fireSystemEvent(): void {
+    throw new Error('FakeReactor: not supported');
+  }
+  resolve(): Deferred<string> {
+    throw new Error('FakeReactor: not supported');
+  }
+  crash(): void {
+    this.#running = false;
+  }
+  stop(): void {
+    this.stopCalls += 1;
+    if (!this.#running) throw new ReactorNotRunning();
+    this.#running = false;
+  }
+  async run(): Promise<void> {
+    this.#running = true;
+    const whenRunning = this.#whenRunning ?? [];
+    this.#whenRunning = null;
+    for (const [fn, args] of whenRunning) fn(...args);
+    while (this.#running) {
+      // Let Promise jobs run between timed calls, as the real reactor does.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!this.#running) break;
+      const calls = this.clock.getDelayedCalls();
+      if (calls.length === 0) throw new Error('No DelayedCalls left');
+      this.clock.advance(calls[0].getTime() - this.clock.seconds());
+    }
+    const triggers = [...this.#shutdown.before, ...this.#shutdown.during];
+    for (const [fn, args] of triggers) fn(...args);
+  }
+}
+
+const mainErrors = (events: LogEvent[]) => events.filter((e) => e.message === 'main function encountered error');
+
+describe('react', () => {
+  let savedExitCode: typeof process.exitCode;
+  let events: LogEvent[];
+  let stopCapture: () => void;
+  beforeEach(() => {
+    savedExitCode = process.exitCode;
+    [events, stopCapture] = captureLogEvents();
+  });
+  afterEach(() => {
+    stopCapture();
+    process.exitCode = savedExitCode;
+  });
+
+  // Twisted runs each case with a plain Deferred-returning main and with a
+  // coroutine; here: a Deferred-returning function and an async function.
+  const styles = {
+    deferred: <T>(body: (r: FakeReactor) => Deferred<T>) => body,
+    async: <T>(body: (r: FakeReactor) => Deferred<T>) => async (r: FakeReactor) => await body(r),
+  };
+
+  for (const [style, wrap] of Object.entries(styles)) {
+    describe(`with a main returning a ${style === 'async' ? 'Promise (async function)' : 'Deferred'}`, () => {
+      it('runs the reactor until the result fires, then stops it and exits 0', async () => {
+        const timePassed: boolean[] = [];
+        const r = new FakeReactor();
+        const code = await react(
+          wrap((reactor) => {
+            const finished = new Deferred<null>();
+            reactor.callLater(1, () => timePassed.push(true));
+            reactor.callLater(2, () => finished.callback(null));
+            return finished;
+          }),
+          [],
+          r,
+        );
+        expect(code).toBe(0);
+        expect(process.exitCode).toBe(0);
+        expect(timePassed).toEqual([true]);
+        expect(r.seconds()).toBe(2);
+        expect(r.running).toBe(false);
+      });
+
+      it('returns at once when the result has already fired', async () => {
+        const r = new FakeReactor();
+        expect(await react(wrap(() => succeed(null)), [], r)).toBe(0);
+        expect(r.seconds()).toBe(0);
+      });
+
+      it('exits 1 and logs the failure when the result fails later', async () => {
+        const r = new FakeReactor();
+        const code = await react(
+          wrap((reactor) => {
+            const finished = new Deferred<null>();
+            reactor.callLater(1, () => finished.errback(new ExpectedException()));
+            return finished;
+          }),
+          [],
+          r,
+        );
+        expect(code).toBe(1);
+        expect(process.exitCode).toBe(1);
+        const logged = mainErrors(events);
+        expect(logged).toHaveLength(1);
+        expect(logged[0].failure?.check(ExpectedException)).toBe(ExpectedException);
+      });
+
+      it('exits 1 and logs the failure when the result has already failed', async () => {
+        const r = new FakeReactor();
+        const code = await react(wrap(() => fail(new ExpectedException())), [], r);
+        expect(code).toBe(1);
+        expect(r.seconds()).toBe(0);
+        expect(mainErrors(events)).toHaveLength(1);
+      });
+
+      it('does not stop the reactor again when the result fires after it was stopped', async () => {
+        const r = new FakeReactor();
+        const code = await react(
+          wrap((reactor) => {
+            reactor.callLater(1, () => reactor.stop());
+            const finished = new Deferred<null>();
+            reactor.addSystemEventTrigger('during', 'shutdown', () => finished.callback(null));
+            return finished;
+          }),
+          [],
+          r,
+        );
+        expect(code).toBe(0);
+        expect(r.seconds()).toBe(1);
+        expect(r.stopCalls).toBe(1);
+      });
+
+      it('does not stop the reactor again when the result fails after it was stopped, but exits 1', async () => {
+        const r = new FakeReactor();
+        const code = await react(
+          wrap((reactor) => {
+            reactor.callLater(1, () => reactor.stop());
+            const finished = new Deferred<null>();
+            reactor.addSystemEventTrigger('during', 'shutdown', () => finished.errback(new ExpectedException()));
+            return finished;
+          }),
+          [],
+          r,
+        );
+        expect(code).toBe(1);
+        expect(r.seconds()).toBe(1);
+        expect(r.stopCalls).toBe(1);
+        expect(mainErrors(events)).toHaveLength(1);
+      });
+
+      it('exits with the code of a SystemExit failure, without logging it', async () => {
+        const r = new FakeReactor();
+        expect(await react(wrap(() => fail(new SystemExit(23))), [], r)).toBe(23);
+        expect(process.exitCode).toBe(23);
+        expect(mainErrors(events)).toHaveLength(0);
+      });
+
+      it('handles the reactor being stopped just before the result fires', async () => {
+        const r = new FakeReactor();
+        const code = await react(
+          wrap((reactor) => {
+            const d = new Deferred<null>();
+            reactor.callWhenRunning(() => {
+              reactor.stop();
+              d.callback(null);
+            });
+            return d;
+          }),
+          [],
+          r,
+        );
+        expect(code).toBe(0);
+      });
+
+      it('handles the reactor being stopped while the result never fires', async () => {
+        const r = new FakeReactor();
+        const code = await react(
+          wrap((reactor) => {
+            reactor.callLater(1, () => reactor.stop());
+            return new Deferred<null>();
+          }),
+          [],
+          r,
+        );
+        expect(code).toBe(0);
+      });
+    });
+  }
+
+  it('passes argv to main after the reactor', async () => {
+    const r = new FakeReactor();
+    const seen: unknown[] = [];
+    const code = await react(
+      (reactor: FakeReactor, x: number, y: number, z: number) => {
+        seen.push(reactor, x, y, z);
+        return succeed(null);
+      },
+      [1, 2, 3],
+      r,
+    );
+    expect(code).toBe(0);
+    expect(seen).toEqual([r, 1, 2, 3]);
+  });
+
+  it('any error carrying an integer exitCode sets that code', async () => {
+    const r = new FakeReactor();
+    const err = Object.assign(new Error('custom exit'), { exitCode: 4 });
+    expect(await react(async () => Promise.reject(err), [], r)).toBe(4);
+    expect(mainErrors(events)).toHaveLength(0);
+  });
+
+  it('a main that throws synchronously counts as a failure: exit 1, logged', async () => {
+    const r = new FakeReactor();
+    const code = await react(
+      () => {
+        throw new ExpectedException('sync');
+      },
+      [],
+      r,
+    );
+    expect(code).toBe(1);
+    expect(mainErrors(events)).toHaveLength(1);
+  });
+
+  it('a main that is not a function is a TypeError', async () => {
+    await expect(react(null as unknown as () => Deferred<void>, [], new FakeReactor())).rejects.toThrow(TypeError);
+  });
+});
