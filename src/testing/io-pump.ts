@@ -43,6 +43,8 @@ const MAX_FLUSH_ROUNDS = 1000;
 export class IOPump {
   readonly #chunkSize: number;
   readonly #clock: { advance(amount: number): void } | null;
+  #clientGoneSeen = false;
+  #serverGoneSeen = false;
 
   /**
    * @param client - the client protocol.
@@ -151,13 +153,22 @@ export class IOPump {
         happened = true;
       } else if (side._closeReady()) {
         side._connectionLost(new ConnectionDone());
-        peer._peerClosed();
         happened = true;
       } else if (side._halfCloseReady()) {
         side._writeConnectionLost();
         peer._peerClosed();
         happened = true;
       }
+    }
+    // A side that went away by any route (close, EOF, a callback that threw)
+    // closed its socket: the peer reads EOF.
+    if (clientIO.disconnected && !this.#clientGoneSeen) {
+      this.#clientGoneSeen = true;
+      serverIO._peerClosed();
+    }
+    if (serverIO.disconnected && !this.#serverGoneSeen) {
+      this.#serverGoneSeen = true;
+      clientIO._peerClosed();
     }
     if (clientIO._deliverEOF()) happened = true;
     if (serverIO._deliverEOF()) happened = true;
