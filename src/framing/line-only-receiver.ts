@@ -58,16 +58,14 @@ export class LineOnlyReceiver<T extends ITransport = ITCPTransport> extends Prot
       // same chunk: the lines after it must be disregarded.
       if (this.transport?.disconnecting) return;
       if (at > this.MAX_LENGTH) {
-        const line = buffer.take(at);
-        buffer.skip(delimiter.length);
+        const line = buffer.take(at, delimiter.length);
         // Twisted splits the whole chunk first, so the rest of its complete lines go too.
         let next: number;
         while ((next = buffer.indexOf(delimiter)) >= 0) buffer.skip(next + delimiter.length);
         this.lineLengthExceeded(line);
         return;
       }
-      const line = buffer.take(at);
-      buffer.skip(delimiter.length);
+      const line = buffer.take(at, delimiter.length);
       this.lineReceived(line);
     }
     if (buffer.size > this.MAX_LENGTH) this.lineLengthExceeded(buffer.takeAll());

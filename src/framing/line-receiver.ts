@@ -113,8 +113,7 @@ export class LineReceiver<T extends ITransport = ITCPTransport> extends Protocol
           // Twisted passes line + delimiter + rest: the whole buffer.
           return this.lineLengthExceeded(buffer.takeAll());
         }
-        const line = buffer.take(at);
-        buffer.skip(delimiter.length);
+        const line = buffer.take(at, delimiter.length);
         const why = this.lineReceived(line);
         if (why || this.transport?.disconnecting) return why;
       } else {
