@@ -92,7 +92,7 @@ export class ReconnectingClientFactory<P extends IProtocol = IProtocol> extends 
    * Schedule `connector.connect()` after the next back-off delay. Does
    * nothing once {@link stopTrying} was called or after {@link maxRetries}
    * consecutive retries.
-   * @param connector - the connector to reconnect; defaults to {@link connector}.
+   * @param connector - the connector to reconnect; defaults to {@link ReconnectingClientFactory.connector}.
    * @throws TypeError when there is no connector to retry.
    */
   retry(connector?: IConnector): void {

@@ -9,7 +9,8 @@ import { ReactorNotRunning, TorsionError } from '../errors';
 import type { IReactorCore } from '../interfaces/core';
 import { Logger } from '../logger';
 import { checkFunction } from '../validate';
-import { getGlobalReactor, type DefaultReactor } from './default-reactor';
+import type { IReactorTime } from '../interfaces/time';
+import { getGlobalReactor } from './default-reactor';
 
 const log = new Logger('torsion.task');
 
@@ -54,7 +55,7 @@ export class SystemExit extends TorsionError {
  * });
  * ```
  */
-export async function react<A extends unknown[], R extends IReactorCore = DefaultReactor>(
+export async function react<A extends unknown[], R extends IReactorCore = IReactorCore & IReactorTime>(
   main: (reactor: R, ...argv: A) => unknown,
   argv?: A,
   reactor?: R,
