@@ -1,0 +1,164 @@
+/**
+ * `DelayedCall`: the handle `Reactor.callLater` returns.
+ * @module
+ */
+import { AlreadyCalled, AlreadyCancelled } from '../errors';
+import type { IDelayedCall } from '../interfaces/time';
+import { checkDelay, checkFinite } from '../validate';
+
+/**
+ * The timer queue a pending {@link DelayedCall} lives in; reached through
+ * the call's bucket, so a call carries no back-reference of its own.
+ * @internal
+ */
+export interface DelayedCallOwner {
+  /** The due time of a pending call. */
+  _timeOf(call: DelayedCall): number;
+  /** Mark a pending call cancelled (it stays in place until skipped or compacted). */
+  _cancel(call: DelayedCall): void;
+  /** Move a pending call to `now + secondsFromNow`. */
+  _reset(call: DelayedCall, secondsFromNow: number): void;
+  /** Move a pending call by `seconds`. */
+  _delay(call: DelayedCall, seconds: number): void;
+}
+
+/** Where a pending call sits: its bucket, which knows its queue. @internal */
+export interface DelayedCallSlot {
+  readonly owner: DelayedCallOwner;
+}
+
+/** `_idx` of a call that ran. @internal */
+export const CALLED = -1;
+/** `_idx` of a cancelled call. @internal */
+export const CANCELLED = -2;
+
+/**
+ * A call scheduled with `reactor.callLater(delay, fn, ...args)`; implements
+ * {@link IDelayedCall} with Twisted's `DelayedCall` semantics.
+ *
+ * - `getTime()` is the absolute due time on the reactor's clock
+ *   (`reactor.seconds()`, in seconds).
+ * - `called` is set *before* the function runs, so `cancel()` from inside it
+ *   throws `AlreadyCalled`.
+ * - `cancel()`, `reset()` and `delay()` throw `AlreadyCalled` /
+ *   `AlreadyCancelled` once the call is no longer active.
+ * - Calls due at the same time run in the order they were scheduled; a
+ *   `reset()` or `delay()` counts as scheduling the call again, so it runs
+ *   after calls already scheduled for the same instant.
+ *
+ * Only a reactor creates these.
+ *
+ * @example
+ * ```ts
+ * const call = reactor.callLater(30, () => transport.abortConnection());
+ * call.reset(30);      // activity seen: push the timeout back
+ * if (call.active()) call.cancel();
+ * ```
+ */
+export class DelayedCall implements IDelayedCall {
+  // Plain (non-#) fields because the timer queue reads and writes them on
+  // its hot path; they are not API. A pending call's due time and sequence
+  // number live in its bucket's number arrays, not here: a double field
+  // would cost one more heap allocation per call, and the garbage collector
+  // is most of the cost of a timer.
+  /** @internal The function; null once called or cancelled (so it can be collected). */
+  _fn: ((...args: never[]) => unknown) | null;
+  /** @internal Its arguments (null when there are none, or once called or cancelled). */
+  _args: unknown[] | null;
+  /** @internal The bucket holding a pending call; null once called or cancelled. */
+  _bucket: DelayedCallSlot | null;
+  /** @internal Absolute slot index in `_bucket` while pending; CALLED or CANCELLED after. */
+  _idx: number;
+  /** @internal The due time, kept once the call is no longer pending. */
+  _t: number | undefined = undefined;
+
+  /** @internal Created by the reactor's timer queue only. */
+  constructor(bucket: DelayedCallSlot, idx: number, fn: (...args: never[]) => unknown, args: unknown[] | null) {
+    this._fn = fn;
+    this._args = args;
+    this._bucket = bucket;
+    this._idx = idx;
+  }
+
+  /** True once the call has started running. */
+  get called(): boolean {
+    return this._idx === CALLED;
+  }
+
+  /** True once the call was cancelled. */
+  get cancelled(): boolean {
+    return this._idx === CANCELLED;
+  }
+
+  /** The scheduled function; null once the call ran or was cancelled (as Twisted drops it). */
+  get func(): ((...args: never[]) => unknown) | null {
+    return this._fn;
+  }
+
+  /** The arguments the function will get; null once the call ran or was cancelled. */
+  get args(): readonly unknown[] | null {
+    if (this._fn === null) return null;
+    return this._args ?? [];
+  }
+
+  /** When the call is due, in seconds on the reactor's clock. */
+  getTime(): number {
+    const b = this._bucket;
+    return b === null ? (this._t as number) : b.owner._timeOf(this);
+  }
+
+  /** True while the call has neither run nor been cancelled. */
+  active(): boolean {
+    return this._idx >= 0;
+  }
+
+  /**
+   * Cancel the call: it will never run.
+   * @throws AlreadyCalled if it already ran; AlreadyCancelled if cancelled before.
+   */
+  cancel(): void {
+    this.#checkActive();
+    (this._bucket as DelayedCallSlot).owner._cancel(this);
+  }
+
+  /**
+   * Reschedule the call to run `secondsFromNow` seconds from now.
+   * @throws AlreadyCalled / AlreadyCancelled as for cancel(); RangeError for a
+   * negative or non-finite delay.
+   */
+  reset(secondsFromNow: number): void {
+    this.#checkActive();
+    checkDelay('secondsFromNow', secondsFromNow);
+    (this._bucket as DelayedCallSlot).owner._reset(this, secondsFromNow);
+  }
+
+  /**
+   * Move the call by `seconds` (negative brings it forward).
+   * @throws AlreadyCalled / AlreadyCancelled as for cancel(); RangeError if
+   * `seconds` is not finite.
+   */
+  delay(seconds: number): void {
+    this.#checkActive();
+    checkFinite('seconds', seconds);
+    (this._bucket as DelayedCallSlot).owner._delay(this, seconds);
+  }
+
+  /** A description for debugging and log lines. */
+  toString(): string {
+    const fn = this._fn;
+    const what = fn === null ? '' : ` ${fn.name || '<anonymous>'}(${(this._args ?? []).map(describeArg).join(', ')})`;
+    return `<DelayedCall [${this.getTime()}] called=${this.called ? 1 : 0} cancelled=${this.cancelled ? 1 : 0}${what}>`;
+  }
+
+  #checkActive(): void {
+    if (this._idx === CANCELLED) throw new AlreadyCancelled();
+    if (this._idx === CALLED) throw new AlreadyCalled();
+  }
+}
+
+function describeArg(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 20 ? value.slice(0, 20) + '…' : value);
+  if (typeof value === 'function') return value.name || '<function>';
+  if (value !== null && typeof value === 'object') return value.constructor?.name ?? 'Object';
+  return String(value);
+}

@@ -1,0 +1,145 @@
+/**
+ * The reactor's reader and writer sets (IReactorFDSet).
+ *
+ * Two kinds of descriptors meet here:
+ * - libuv *handle* descriptors (the library's own transports and ports,
+ *   {@link IHandleDescriptor}): libuv already watches their handle, so being
+ *   a reader means "reading is started" (`startReading()`), and removal stops
+ *   it (`stopReading()`, which is how backpressure works). Being a writer is
+ *   only bookkeeping: libuv drives the writes the transport queued.
+ * - raw file descriptors (a pipe or tty fd from elsewhere, with `doRead` /
+ *   `doWrite` and a real `fileno()`): these need a libuv poll handle, which
+ *   comes with the native poll addon in a later issue. Until then adding one
+ *   throws; `#watchRawFd` / `#unwatchRawFd` are the only places to change.
+ * @internal
+ * @module
+ */
+import { Failure } from '../defer/failure';
+import type { IFileDescriptor, IHandleDescriptor, IReadDescriptor, IWriteDescriptor } from '../interfaces/fdset';
+import type { Logger } from '../logger';
+import { describe } from '../validate';
+
+type Mode = 'read' | 'write';
+
+function isHandleDescriptor(d: unknown): d is IHandleDescriptor {
+  return (
+    typeof (d as IHandleDescriptor).startReading === 'function' && typeof (d as IHandleDescriptor).stopReading === 'function'
+  );
+}
+
+function checkDescriptor(name: string, d: unknown, hook: 'doRead' | 'doWrite'): asserts d is IFileDescriptor {
+  if (d === null || typeof d !== 'object') {
+    throw new TypeError(`${name} must be a file descriptor object, got ${describe(d)}`);
+  }
+  if (!isHandleDescriptor(d) && typeof (d as unknown as Record<string, unknown>)[hook] !== 'function') {
+    throw new TypeError(`${name} must have startReading()/stopReading() (a handle descriptor) or ${hook}() (a raw descriptor)`);
+  }
+}
+
+/** The reader and writer sets of one reactor. @internal */
+export class DescriptorSet {
+  readonly #readers = new Set<IFileDescriptor>();
+  readonly #writers = new Set<IFileDescriptor>();
+  readonly #log: Logger;
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  addReader(reader: IReadDescriptor | IHandleDescriptor): void {
+    checkDescriptor('reader', reader, 'doRead');
+    if (this.#readers.has(reader)) return;
+    if (isHandleDescriptor(reader)) {
+      this.#readers.add(reader);
+      try {
+        reader.startReading();
+      } catch (err) {
+        this.#readers.delete(reader);
+        throw err;
+      }
+    } else {
+      this.#watchRawFd(reader, 'read');
+      this.#readers.add(reader);
+    }
+  }
+
+  addWriter(writer: IWriteDescriptor | IHandleDescriptor): void {
+    checkDescriptor('writer', writer, 'doWrite');
+    if (this.#writers.has(writer)) return;
+    if (!isHandleDescriptor(writer)) this.#watchRawFd(writer, 'write');
+    this.#writers.add(writer);
+  }
+
+  removeReader(reader: IReadDescriptor | IHandleDescriptor): void {
+    if (!this.#readers.delete(reader)) return;
+    if (isHandleDescriptor(reader)) reader.stopReading();
+    else this.#unwatchRawFd(reader, 'read');
+  }
+
+  removeWriter(writer: IWriteDescriptor | IHandleDescriptor): void {
+    if (!this.#writers.delete(writer)) return;
+    if (!isHandleDescriptor(writer)) this.#unwatchRawFd(writer, 'write');
+  }
+
+  /** Remove every reader and writer; return each once. A failing stopReading() is logged. */
+  removeAll(): IFileDescriptor[] {
+    const all = new Set<IFileDescriptor>([...this.#readers, ...this.#writers]);
+    for (const reader of [...this.#readers]) {
+      try {
+        this.removeReader(reader as IReadDescriptor);
+      } catch (err) {
+        this.#log.failure(`Error while removing reader ${safePrefix(reader)}`, new Failure(err));
+      }
+    }
+    for (const writer of [...this.#writers]) {
+      try {
+        this.removeWriter(writer as IWriteDescriptor);
+      } catch (err) {
+        this.#log.failure(`Error while removing writer ${safePrefix(writer)}`, new Failure(err));
+      }
+    }
+    return [...all];
+  }
+
+  getReaders(): IFileDescriptor[] {
+    return [...this.#readers];
+  }
+
+  getWriters(): IFileDescriptor[] {
+    return [...this.#writers];
+  }
+
+  /**
+   * Start watching a raw file descriptor for `mode` with a libuv poll
+   * handle (calling its doRead/doWrite when ready). The seam for the native
+   * poll addon.
+   */
+  #watchRawFd(d: IFileDescriptor, mode: Mode): void {
+    throw new Error(
+      `Cannot ${mode === 'read' ? 'addReader' : 'addWriter'} ${safePrefix(d)} (fd ${safeFileno(d)}): raw file ` +
+        'descriptors need the native poll addon (a libuv poll handle), which this build does not have yet. ' +
+        'Only libuv handle descriptors (with startReading/stopReading) are supported.',
+    );
+  }
+
+  /** Stop watching a raw file descriptor for `mode`. */
+  #unwatchRawFd(_d: IFileDescriptor, _mode: Mode): void {
+    // Nothing can be watched without the poll addon (see #watchRawFd).
+  }
+}
+
+function safePrefix(d: IFileDescriptor): string {
+  try {
+    return d.logPrefix();
+  } catch {
+    return d.constructor?.name ?? 'descriptor';
+  }
+}
+
+function safeFileno(d: IFileDescriptor): string {
+  try {
+    return String(d.fileno());
+  } catch {
+    return '?';
+  }
+}

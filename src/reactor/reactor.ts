@@ -1,0 +1,400 @@
+/**
+ * `Reactor`: Twisted's reactor on Node's event loop — the clock and timed
+ * calls (IReactorTime), the life cycle with system event triggers
+ * (IReactorCore) and the reader/writer sets (IReactorFDSet).
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import type { Deferred } from '../defer/deferred';
+import { Failure } from '../defer/failure';
+import { ConnectionLost, ReactorAlreadyRunning, ReactorNotRestartable, ReactorNotRunning } from '../errors';
+import type { EventPhase, IReactorCore, RunOptions, TriggerId } from '../interfaces/core';
+import type { IFileDescriptor, IHandleDescriptor, IReactorFDSet, IReadDescriptor, IWriteDescriptor } from '../interfaces/fdset';
+import type { IReactorTime } from '../interfaces/time';
+import { Logger } from '../logger';
+import { checkFunction, checkString, describe } from '../validate';
+import type { DelayedCall } from './delayed-call';
+import { DescriptorSet } from './fd-set';
+import { resolveName } from './resolve';
+import { PHASES, SystemEventTrigger, ThreePhaseEvent } from './system-events';
+import { TimerQueue } from './timers';
+
+/** Options of `new Reactor()`. */
+export interface ReactorOptions {
+  /**
+   * The default of `run()`'s `installSignalHandlers`: false for
+   * `new Reactor()`, true for the global `reactor`.
+   */
+  installSignalHandlers?: boolean;
+}
+
+const TIME_ORIGIN_MS = performance.timeOrigin;
+// A ref'd handle that keeps Node's loop alive while the reactor runs, even
+// with nothing else to wait for (Twisted's run() blocks until stop()). The
+// interval is the longest Node accepts; the callback never matters.
+const KEEPALIVE_MS = 2 ** 31 - 1;
+const noop = (): void => {};
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * An event loop in Twisted's style, running on Node's.
+ *
+ * `reactor` (from `torsion`) is the process-wide instance; `new Reactor()`
+ * makes an independent one (each test uses its own), and several can run
+ * in one process.
+ *
+ * Life cycle: `run()` fires the `startup` event (`running` becomes true in
+ * its *during* phase, then `callWhenRunning` functions run); delayed calls
+ * run only from `run()` until shutdown; `stop()` fires `shutdown`
+ * asynchronously, whose built-in *during* triggers end the loop and
+ * disconnect every descriptor and tracked connection (`connectionLost`
+ * with `ConnectionLost`, exactly once each); the promise `run()` returned
+ * resolves after the *after* phase. A stopped reactor holds no Node handle
+ * and cannot run again.
+ *
+ * @example
+ * ```ts
+ * const r = new Reactor();
+ * r.callLater(0.5, () => r.stop());
+ * await r.run();
+ * ```
+ */
+export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet {
+  /** Where the reactor logs what it cannot raise. */
+  protected readonly log = new Logger('torsion.reactor');
+  readonly #timers: TimerQueue;
+  readonly #fds: DescriptorSet;
+  readonly #events = new Map<string, ThreePhaseEvent>();
+  readonly #tracked = new Set<IFileDescriptor>();
+  readonly #defaultInstallSignals: boolean;
+
+  #running = false;
+  // Twisted's _started / _stopped / _startedBefore / _justStopped.
+  #started = false;
+  #stopped = false;
+  #startedBefore = false;
+  #justStopped = false;
+  #installSignals = false;
+  #signalsInstalled: NodeJS.Signals[] = [];
+  #exitSignal: NodeJS.Signals | null = null;
+  #keepAlive: NodeJS.Timeout | null = null;
+  #finishRun: (() => void) | null = null;
+
+  constructor(options: ReactorOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    }
+    this.#defaultInstallSignals = options.installSignalHandlers ?? false;
+    this.#timers = new TimerQueue(this.log, readClock);
+    this.#fds = new DescriptorSet(this.log);
+    this.addSystemEventTrigger('during', 'startup', this.#reallyStartRunning);
+    this.addSystemEventTrigger('during', 'shutdown', this.#crashLoop);
+    this.addSystemEventTrigger('during', 'shutdown', this.#disconnectAll);
+  }
+
+  // ---- IReactorTime --------------------------------------------------------
+
+  /**
+   * The current time in seconds: monotonic, anchored to the epoch
+   * (`(performance.timeOrigin + performance.now()) / 1000`).
+   */
+  seconds(): number {
+    return this.#timers.seconds();
+  }
+
+  /**
+   * Call `fn(...args)` `delay` seconds from now (see IReactorTime). Calls
+   * due at the same time run in the order they were scheduled; a call
+   * scheduled while due calls run waits for the next pass, even with delay 0.
+   * Delayed calls run only while the reactor runs; an exception from one is
+   * logged and never stops the reactor.
+   * @throws RangeError if delay is negative or not finite; TypeError if fn is not a function.
+   */
+  callLater<A extends unknown[]>(delay: number, fn: (...args: A) => unknown, ...args: A): DelayedCall {
+    return this.#timers.callLater(delay, fn as (...args: never[]) => unknown, args.length === 0 ? null : args);
+  }
+
+  /** Every call that is neither called nor cancelled, earliest first. */
+  getDelayedCalls(): DelayedCall[] {
+    return this.#timers.getDelayedCalls();
+  }
+
+  // ---- IReactorCore ----------------------------------------------------------
+
+  /** True from the *during* phase of startup until the *during* phase of shutdown. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /**
+   * Start the loop: fire `startup` (synchronously, unless a *before*
+   * trigger returns something to wait for), then run delayed calls and keep
+   * the process alive until shut down. Resolves once the *after* phase of
+   * `shutdown` ran (or at once after `crash()`).
+   * @throws ReactorAlreadyRunning if running; ReactorNotRestartable if it ran and stopped.
+   */
+  run(opts: RunOptions = {}): Promise<void> {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`opts must be an object, got ${describe(opts)}`);
+    if (this.#started) throw new ReactorAlreadyRunning();
+    if (this.#startedBefore) throw new ReactorNotRestartable();
+    this.#installSignals = opts.installSignalHandlers ?? this.#defaultInstallSignals;
+    this.#started = true;
+    this.#stopped = false;
+    const done = new Promise<void>((resolve) => {
+      this.#finishRun = resolve;
+    });
+    this.#keepAlive = setInterval(noop, KEEPALIVE_MS);
+    this.#timers.start();
+    this.fireSystemEvent('startup');
+    return done;
+  }
+
+  /**
+   * Begin a clean shutdown: the `shutdown` event fires asynchronously
+   * (never from inside this call).
+   * @throws ReactorNotRunning if the reactor is not running or already stopping.
+   */
+  stop(): void {
+    if (this.#stopped || !this.#started) throw new ReactorNotRunning();
+    this.#stopped = true;
+    this.#justStopped = true;
+    this.#startedBefore = true;
+    setImmediate(this.#beginShutdown);
+  }
+
+  /**
+   * Stop the loop at once, without shutdown triggers: delayed calls stay
+   * pending, `run()` resolves, and `run()` may be called again.
+   */
+  crash(): void {
+    this.#crashLoop();
+    this.#endRun();
+  }
+
+  /**
+   * Call `fn(...args)` now if the reactor is running (returning undefined),
+   * otherwise once startup has run (returning the trigger's id).
+   * @throws TypeError if fn is not a function.
+   */
+  callWhenRunning<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): TriggerId | undefined {
+    checkFunction('fn', fn);
+    if (this.#running) {
+      fn(...args);
+      return undefined;
+    }
+    return this.addSystemEventTrigger('after', 'startup', fn, ...args);
+  }
+
+  /**
+   * Register `fn(...args)` for a phase of an event ('startup', 'shutdown' or
+   * any name). A *before* trigger returning a Deferred or Promise delays the
+   * *during* phase until it settles. Each trigger runs once; exceptions are
+   * logged.
+   * @throws TypeError for an unknown phase, a non-string event type or a non-function.
+   */
+  addSystemEventTrigger<A extends unknown[]>(
+    phase: EventPhase,
+    eventType: string,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): TriggerId {
+    if (!PHASES.includes(phase)) {
+      throw new TypeError(`phase must be 'before', 'during' or 'after', got ${describe(phase)}`);
+    }
+    checkString('eventType', eventType);
+    checkFunction('fn', fn);
+    let event = this.#events.get(eventType);
+    if (event === undefined) {
+      event = new ThreePhaseEvent(this.log);
+      this.#events.set(eventType, event);
+    }
+    const trigger = new SystemEventTrigger(eventType, phase, fn as (...args: never[]) => unknown, args);
+    event.add(trigger);
+    return trigger;
+  }
+
+  /**
+   * Remove a trigger that has not run yet.
+   * @throws TypeError for something addSystemEventTrigger did not return;
+   * RangeError if it was already removed or already ran.
+   */
+  removeSystemEventTrigger(id: TriggerId): void {
+    if (!(id instanceof SystemEventTrigger) || !PHASES.includes(id.phase)) {
+      throw new TypeError(`id must be a trigger id returned by addSystemEventTrigger, got ${describe(id)}`);
+    }
+    const event = this.#events.get(id.eventType);
+    if (event === undefined) throw new RangeError(`No trigger was ever added for the event ${JSON.stringify(id.eventType)}`);
+    event.remove(id);
+  }
+
+  /** Run the three phases of `eventType` now (see ThreePhaseEvent). */
+  fireSystemEvent(eventType: string): void {
+    checkString('eventType', eventType);
+    this.#fire(eventType);
+  }
+
+  /**
+   * Resolve a host name to one address: `''` gives '0.0.0.0', IPv4 and IPv6
+   * literals pass through, other names go through Node's resolver (IPv4
+   * first, then IPv6). Fails with DNSLookupError (the resolver error as
+   * `cause`), also when no answer came within the sum of `timeouts` seconds
+   * (default 1+3+11+45; counted only while the reactor runs).
+   * @throws TypeError / RangeError for a non-string name or bad timeouts.
+   */
+  resolve(name: string, timeouts?: number[]): Deferred<string> {
+    return resolveName(name, timeouts, this);
+  }
+
+  // ---- IReactorFDSet ---------------------------------------------------------
+
+  /**
+   * Watch `reader`: a handle descriptor starts reading (`startReading()`).
+   * @throws Error for a raw file descriptor (needs the native poll addon).
+   */
+  addReader(reader: IReadDescriptor | IHandleDescriptor): void {
+    this.#fds.addReader(reader);
+  }
+
+  /** Track `writer` (libuv drives a handle descriptor's writes). @throws Error for a raw file descriptor. */
+  addWriter(writer: IWriteDescriptor | IHandleDescriptor): void {
+    this.#fds.addWriter(writer);
+  }
+
+  /** Stop watching `reader`: a handle descriptor stops reading (`stopReading()`). */
+  removeReader(reader: IReadDescriptor | IHandleDescriptor): void {
+    this.#fds.removeReader(reader);
+  }
+
+  /** Stop tracking `writer`. */
+  removeWriter(writer: IWriteDescriptor | IHandleDescriptor): void {
+    this.#fds.removeWriter(writer);
+  }
+
+  /** Remove every reader and writer and return them (each once). */
+  removeAll(): IFileDescriptor[] {
+    return this.#fds.removeAll();
+  }
+
+  /** The current readers. */
+  getReaders(): IFileDescriptor[] {
+    return this.#fds.getReaders();
+  }
+
+  /** The current writers. */
+  getWriters(): IFileDescriptor[] {
+    return this.#fds.getWriters();
+  }
+
+  // ---- hooks for transports ----------------------------------------------------
+
+  /**
+   * Register a live connection or listening port: at shutdown it gets
+   * `connectionLost(Failure(ConnectionLost))` exactly once, even when it is
+   * neither a reader nor a writer.
+   * @internal
+   */
+  _trackConnection(d: IFileDescriptor): void {
+    this.#tracked.add(d);
+  }
+
+  /** Forget a descriptor registered with `_trackConnection` (it closed by itself). @internal */
+  _untrackConnection(d: IFileDescriptor): void {
+    this.#tracked.delete(d);
+  }
+
+  /** The signal that stopped the reactor through its handlers, if any (for `react`). @internal */
+  get _exitSignal(): NodeJS.Signals | null {
+    return this.#exitSignal;
+  }
+
+  // ---- internals -----------------------------------------------------------------
+
+  #fire(eventType: string, onDone?: () => void): void {
+    const event = this.#events.get(eventType);
+    if (event === undefined) onDone?.();
+    else event.fire(onDone);
+  }
+
+  /** Built-in *during startup* trigger. */
+  readonly #reallyStartRunning = (): void => {
+    this.#running = true;
+    if (this.#installSignals) this.#installSignalHandlers();
+  };
+
+  readonly #beginShutdown = (): void => {
+    // A crash() after stop() ends the loop before shutdown, as in Twisted.
+    if (!this.#justStopped || !this.#started) return;
+    this.#justStopped = false;
+    this.#fire('shutdown', () => this.#endRun());
+  };
+
+  /** Leave the loop (built-in *during shutdown* trigger, and crash()). */
+  readonly #crashLoop = (): void => {
+    const wasStarted = this.#started;
+    this.#started = false;
+    this.#running = false;
+    this.#timers.stop();
+    if (this.#keepAlive !== null) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = null;
+    }
+    // As Twisted: startup's built-in trigger is consumed by firing; put it
+    // back so a crashed reactor can run() again.
+    if (wasStarted) this.addSystemEventTrigger('during', 'startup', this.#reallyStartRunning);
+  };
+
+  /** Built-in *during shutdown* trigger: every descriptor and tracked connection is lost. */
+  readonly #disconnectAll = (): void => {
+    const lost = new Set<IFileDescriptor>(this.removeAll());
+    for (const d of this.#tracked) lost.add(d);
+    this.#tracked.clear();
+    for (const d of lost) {
+      try {
+        d.connectionLost(new Failure(new ConnectionLost()));
+      } catch (err) {
+        this.log.failure(`Error in connectionLost of ${prefixOf(d)} during shutdown`, new Failure(err));
+      }
+    }
+  };
+
+  /** run() is over: release signal handlers and resolve its promise. */
+  #endRun(): void {
+    this.#uninstallSignalHandlers();
+    const finish = this.#finishRun;
+    this.#finishRun = null;
+    finish?.();
+  }
+
+  readonly #onSignal = (signal: NodeJS.Signals): void => {
+    this.#exitSignal = signal;
+    this.log.info(`Received ${signal}, shutting down.`);
+    if (this.#started && !this.#stopped) this.stop();
+  };
+
+  #installSignalHandlers(): void {
+    if (this.#signalsInstalled.length > 0) return;
+    for (const signal of SIGNALS) {
+      // As Twisted, leave SIGINT alone when the application already handles it.
+      if (signal === 'SIGINT' && process.listenerCount('SIGINT') > 0) continue;
+      process.on(signal, this.#onSignal);
+      this.#signalsInstalled.push(signal);
+    }
+  }
+
+  #uninstallSignalHandlers(): void {
+    for (const signal of this.#signalsInstalled) process.removeListener(signal, this.#onSignal);
+    this.#signalsInstalled = [];
+  }
+}
+
+function readClock(): number {
+  return (TIME_ORIGIN_MS + performance.now()) / 1000;
+}
+
+function prefixOf(d: IFileDescriptor): string {
+  try {
+    return d.logPrefix();
+  } catch {
+    return d.constructor?.name ?? 'descriptor';
+  }
+}
