@@ -66,9 +66,9 @@ export interface ConnectAttemptFailure {
  *
  * Twisted errbacks with the last attempt's failure only; torsion keeps all
  * of them, in the order the attempts were started, so that "::1 refused,
- * 127.0.0.1 timed out" is visible. `cause` is the last failure's value (what
- * Twisted would have reported) and `errors` lists every value, as
- * `AggregateError` does.
+ * 127.0.0.1 timed out" is visible. `cause` is the value of the failure that
+ * came last in time (what Twisted would have reported) and `errors` lists
+ * every value, as `AggregateError` does.
  */
 export class ConnectAttemptsFailedError extends ConnectError {
   override readonly code: string = 'ERR_CONNECT_ATTEMPTS_FAILED';
@@ -77,8 +77,14 @@ export class ConnectAttemptsFailedError extends ConnectError {
   /** Each attempt, in the order it was started. */
   readonly attempts: readonly ConnectAttemptFailure[];
 
-  constructor(address: HostnameAddress, attempts: readonly ConnectAttemptFailure[]) {
-    const last = attempts.length > 0 ? attempts[attempts.length - 1].failure.value : undefined;
+  /**
+   * @param address - the name and port that were resolved.
+   * @param attempts - each attempt, in the order it was started.
+   * @param lastFailure - the failure that came last in time (the `cause`);
+   *   default: the last attempt's.
+   */
+  constructor(address: HostnameAddress, attempts: readonly ConnectAttemptFailure[], lastFailure?: Failure) {
+    const last = (lastFailure ?? attempts[attempts.length - 1]?.failure)?.value;
     const detail = attempts.map((a) => `${formatHostPort(a.address.host, a.address.port)}: ${a.failure.getErrorMessage()}`);
     super(
       `All ${attempts.length} connection attempt${attempts.length === 1 ? '' : 's'} to ` +

@@ -75,6 +75,7 @@ export class HostnameConnection<P extends IProtocol> {
   #next = 0;
   readonly #pending = new Map<number, Deferred<P>>();
   readonly #failures: (ConnectAttemptFailure | undefined)[] = [];
+  #lastFailure: Failure | undefined;
   #timer: IDelayedCall | null = null;
   #resolution: Deferred<string[]> | null = null;
   #done = false;
@@ -182,6 +183,7 @@ export class HostnameConnection<P extends IProtocol> {
       address: isIPv6(host) ? new IPv6Address('TCP', host, port) : new IPv4Address('TCP', host, port),
       failure,
     };
+    this.#lastFailure = failure;
     if (this.#next < this.#addresses.length) this.#startNext();
     else this.#checkExhausted();
   }
@@ -191,7 +193,7 @@ export class HostnameConnection<P extends IProtocol> {
     this.#done = true;
     this.#cancelTimer();
     const attempts = this.#failures.filter((a): a is ConnectAttemptFailure => a !== undefined);
-    this.result.errback(new ConnectAttemptsFailedError(this.#options.address, attempts));
+    this.result.errback(new ConnectAttemptsFailedError(this.#options.address, attempts, this.#lastFailure));
   }
 
   #cancel(): void {
