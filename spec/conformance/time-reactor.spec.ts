@@ -1,0 +1,4 @@
+import { makeReactorTimeHarness } from './real-harness';
+import { timeConformance } from './time-suite';
+
+timeConformance('Reactor', makeReactorTimeHarness);
