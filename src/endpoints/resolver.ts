@@ -59,16 +59,20 @@ export const defaultResolver: HostResolver = (host, family) => {
  * resolver answers synchronously (a list or an already-fired Deferred).
  * Fails with `DNSLookupError` (the resolver's error as `cause`) when the
  * resolver fails or finds no usable address. Cancelling it cancels the
- * resolver's Deferred, if it returned one.
+ * resolver's Deferred, if it returned one, and fails with CancelledError.
  * @internal
  */
 export function resolveHost(resolver: HostResolver, host: string, family: AddressFamily): Deferred<string[]> {
   let inner: Deferred<unknown> | null = null;
+  let cancelled = false;
+  // Cancelled: the resolver's own outcome (its CancelledError included) no
+  // longer matters; `result` fails with defer's CancelledError.
   const result = new Deferred<string[]>(() => {
+    cancelled = true;
     if (inner !== null && !inner.called) inner.cancel();
   });
   const succeeded = (answer: unknown): void => {
-    if (result.called) return;
+    if (cancelled || result.called) return;
     let addresses: string[];
     try {
       addresses = usableAddresses(answer, family);
@@ -84,7 +88,7 @@ export function resolveHost(resolver: HostResolver, host: string, family: Addres
     result.callback(addresses);
   };
   const failed = (reason: unknown): void => {
-    if (result.called) return;
+    if (cancelled || result.called) return;
     const value = reason instanceof Failure ? reason.value : reason;
     if (value instanceof DNSLookupError) {
       result.errback(value);
