@@ -1,0 +1,284 @@
+/**
+ * The client side of connectTCP: `BaseBaseClient -> BaseClient -> Client`,
+ * with Twisted's lifecycle and names (`_requiresResolution`,
+ * `resolveAddress`, `_setRealAddress`, `failIfNotConnected`, `doConnect`,
+ * `_connectDone`).
+ * @module
+ */
+import type { TcpSocketConnectOpts } from 'node:net';
+import { IPv4Address, IPv6Address } from '../address';
+import type { Deferred } from '../defer/deferred';
+import { Failure } from '../defer/failure';
+import { ConnectBindError, ConnectError, UserError, connectErrorFromErrno } from '../errors';
+import type { IProtocol } from '../interfaces/protocol';
+import { Logger } from '../logger';
+import { Protocol } from '../protocol/protocol';
+import { Connection } from './connection';
+import type { Connector } from './connector';
+import type { TorsionSocket } from './socket';
+import { type BindAddress, type TCPReactor, isIPv4Literal, isIPv6Literal } from './types';
+
+const log = new Logger('torsion.tcp');
+
+/** A resolved `[host, port]` (the host is an IP literal). */
+export type RealAddress = readonly [string, number];
+
+function startResolving(client: BaseBaseClient): void {
+  client.resolveAddress();
+}
+function resolved(ip: string, client: BaseBaseClient): void {
+  client._setRealAddress([ip, client.addr[1]]);
+}
+function resolveFailed(failure: Failure, client: BaseBaseClient): void {
+  client.failIfNotConnected(failure);
+}
+
+/**
+ * The connection-attempt lifecycle shared by client transports (Twisted's
+ * `_BaseBaseClient`): resolution, the real address, and the single failure
+ * path. Subclasses provide the socket operations.
+ */
+export abstract class BaseBaseClient extends Connection {
+  /** The connector driving this attempt; null once the attempt failed. */
+  connector: Connector | null;
+  /** The destination as given: `[host, port]`. */
+  readonly addr: readonly [string, number];
+  /** True when `addr`'s host is a name to resolve, false for an IP literal. */
+  _requiresResolution: boolean;
+  /** 'IPv4' or 'IPv6': the family of the address connected to. */
+  addressFamily: 'IPv4' | 'IPv6' = 'IPv4';
+  /** Always 'stream' (SOCK_STREAM) for TCP. */
+  readonly socketType = 'stream' as const;
+  /** The resolved destination, once known. */
+  realAddress: RealAddress | null = null;
+
+  /**
+   * @param host - a host name or IP literal.
+   * @param port - the destination port.
+   * @param connector - the connector to report to.
+   * @param reactor - the reactor that runs the attempt.
+   */
+  constructor(host: string, port: number, connector: Connector, reactor: TCPReactor) {
+    super(reactor);
+    this.connector = connector;
+    this.addr = [host, port];
+    if (isIPv4Literal(host)) {
+      this._requiresResolution = false;
+    } else if (isIPv6Literal(host)) {
+      this._requiresResolution = false;
+      this.addressFamily = 'IPv6';
+    } else {
+      this._requiresResolution = true;
+    }
+  }
+
+  /**
+   * Resolve the host if needed (through `reactor.resolve`: IPv4 first, IPv6
+   * when the name has no IPv4 address), then `_setRealAddress`. A failure
+   * (DNSLookupError) goes to failIfNotConnected.
+   */
+  resolveAddress(): void {
+    if (this.connector === null) return;
+    if (!this._requiresResolution) {
+      try {
+        this._setRealAddress(this.addr);
+      } catch (err) {
+        this.failIfNotConnected(err);
+      }
+      return;
+    }
+    const d: Deferred<string> = this.reactor.resolve(this.addr[0]);
+    d.addCallback(resolved, this).addErrback(resolveFailed, this);
+  }
+
+  /** Store the resolved address and start the connection attempt. */
+  _setRealAddress(address: RealAddress): void {
+    this.realAddress = address;
+    if (isIPv6Literal(address[0])) this.addressFamily = 'IPv6';
+    this.doConnect();
+  }
+
+  /**
+   * The single clean-up path of a failed attempt: stop reading and writing,
+   * close the socket, forget it, and tell the connector
+   * (`connectionFailed(Failure(err))`). Does nothing once connected, after
+   * the connection is lost, or when already failed.
+   */
+  failIfNotConnected(err: unknown): void {
+    const connector = this.connector;
+    if (this.connected || this.disconnected || connector === null) return;
+    this.connector = null;
+    this._stopReadingAndWriting();
+    this._closeSocket();
+    this._collectSocketDetails();
+    this.reactor._untrackConnection(this);
+    connector.connectionFailed(Failure.from(err));
+  }
+
+  /** Abort the attempt if still in progress (UserError). */
+  stopConnecting(): void {
+    this.failIfNotConnected(new UserError());
+  }
+
+  /**
+   * Lost before being established: a failed attempt (ConnectError).
+   * Lost after: the protocol's connectionLost, then the connector's.
+   */
+  override connectionLost(reason: Failure): void {
+    if (this.disconnected) return;
+    if (!this.connected) {
+      const cause = reason.value;
+      const message = `Connection lost before it was established: ${reason.getErrorMessage()}`;
+      this.failIfNotConnected(new ConnectError(message, { cause }));
+      return;
+    }
+    super.connectionLost(reason);
+    const connector = this.connector;
+    if (connector !== null) connector.connectionLost(reason);
+  }
+
+  /** Start the connection attempt to `realAddress`. */
+  abstract doConnect(): void;
+  /** Leave the reactor's reader set. */
+  protected abstract _stopReadingAndWriting(): void;
+  /** Close the socket of a failed attempt. */
+  protected abstract _closeSocket(): void;
+  /** Forget the socket of a failed attempt. */
+  protected abstract _collectSocketDetails(): void;
+}
+
+/**
+ * A client transport over a libuv TCP handle (Twisted's `BaseClient`):
+ * creates the socket, connects it, and on success builds the protocol
+ * through the connector.
+ */
+export abstract class BaseClient extends BaseBaseClient {
+  /** The local address to bind before connecting, if any. */
+  readonly bindAddress: BindAddress | null;
+
+  /**
+   * @param host - a host name or IP literal.
+   * @param port - the destination port.
+   * @param bindAddress - local `[host, port]` to bind, or null.
+   * @param connector - the connector to report to.
+   * @param reactor - the reactor that runs the attempt.
+   */
+  constructor(host: string, port: number, bindAddress: BindAddress | null, connector: Connector, reactor: TCPReactor) {
+    super(host, port, connector, reactor);
+    this.bindAddress = bindAddress;
+    const socket = this.createInternetSocket();
+    socket.owner = this;
+    this._socket = socket;
+    reactor._trackConnection(this);
+    // As Twisted: the attempt starts on the next reactor pass.
+    reactor.callLater(0, startResolving, this);
+  }
+
+  /** A socket for this attempt: the connector's spare one (reuse) or a new one. */
+  createInternetSocket(): TorsionSocket {
+    return (this.connector as Connector)._takeSocket();
+  }
+
+  /** Connect the socket to `realAddress` (binding `bindAddress` first). */
+  doConnect(): void {
+    const socket = this._socket;
+    if (this.connector === null || socket === null || this.realAddress === null) return;
+    const [host, port] = this.realAddress;
+    const options: TcpSocketConnectOpts = { host, port };
+    if (this.bindAddress !== null) {
+      options.localAddress = this.bindAddress[0];
+      if (this.bindAddress[1] !== 0) options.localPort = this.bindAddress[1];
+    }
+    try {
+      socket.connect(options);
+    } catch (err) {
+      // Node validates localAddress synchronously (it must be an IP literal).
+      this.failIfNotConnected(
+        this.bindAddress !== null ? new ConnectBindError(`Couldn't bind ${this.bindAddress[0]}: ${String(err)}`, { cause: err }) : connectErrorFromErrno(err),
+      );
+    }
+  }
+
+  /** The attempt succeeded: build the protocol and connect it. */
+  _connectDone(): void {
+    const connector = this.connector as Connector;
+    let protocol: IProtocol | null;
+    try {
+      protocol = connector.buildProtocol(this.getPeer());
+    } catch (err) {
+      const failure = new Failure(err);
+      log.failure(`Unhandled error in buildProtocol of ${this.logPrefix()}`, failure);
+      this.failIfNotConnected(new ConnectError(`buildProtocol failed: ${failure.getErrorMessage()}`, { cause: err }));
+      return;
+    }
+    this.connected = true;
+    if (protocol === null || protocol === undefined) {
+      // A stand-in protocol keeps the rest of the lifecycle uniform.
+      this._setProtocol(new Protocol());
+      this.loseConnection();
+      return;
+    }
+    this._setProtocol(protocol);
+    this.reactor.addReader(this);
+    try {
+      protocol.makeConnection(this);
+    } catch (err) {
+      this._callbackFailed(err, 'makeConnection');
+    }
+  }
+
+  /** @internal */
+  override _onConnect(): void {
+    if (this.connector === null || this.connected || this.disconnected) return;
+    this._connectDone();
+  }
+
+  /** @internal */
+  protected override _socketFailed(err: Error | null): void {
+    if (err === null) {
+      this.failIfNotConnected(new ConnectError('The socket closed before the connection was established'));
+    } else if ((err as NodeJS.ErrnoException).syscall === 'bind') {
+      this.failIfNotConnected(new ConnectBindError(`Couldn't bind: ${err.message}`, { cause: err }));
+    } else {
+      this.failIfNotConnected(connectErrorFromErrno(err));
+    }
+  }
+
+  protected _stopReadingAndWriting(): void {
+    this.reactor.removeReader(this);
+  }
+  protected _closeSocket(): void {
+    const socket = this._socket;
+    if (socket !== null && !socket.destroyed) socket.destroy();
+  }
+  protected _collectSocketDetails(): void {
+    const socket = this._socket;
+    this._socket = null;
+    if (socket !== null) this._releaseSocket(socket);
+  }
+}
+
+/**
+ * The TCP client transport connectTCP creates (IPv4 or IPv6). Do not
+ * create it directly.
+ */
+export class Client extends BaseClient {
+  /** The peer address; `realAddress` once resolved, `addr` before. */
+  getPeer(): IPv4Address | IPv6Address {
+    const [host, port] = this.realAddress ?? this.addr;
+    return isIPv6Literal(host) ? new IPv6Address('TCP', host, port) : new IPv4Address('TCP', host, port);
+  }
+
+  /** `"<Protocol>,client"`, as Twisted. */
+  logPrefix(): string {
+    const protocol = this.protocol as { logPrefix?: () => string; constructor: { name: string } } | null;
+    if (protocol === null) return 'Uninitialized';
+    const name = typeof protocol.logPrefix === 'function' ? protocol.logPrefix() : protocol.constructor.name;
+    return `${name},client`;
+  }
+
+  /** A short description for debugging. */
+  override toString(): string {
+    return `<Client to ${this.addr[0]}:${this.addr[1]}>`;
+  }
+}

@@ -1,0 +1,610 @@
+/**
+ * `Connection`: the TCP transport shared by clients and servers (Twisted's
+ * `tcp.Connection` over `abstract.FileDescriptor`), on a libuv TCP handle
+ * driven through `node:net`.
+ * @module
+ */
+import type { AddressInfo, Socket } from 'node:net';
+import type { IPv4Address, IPv6Address } from '../address';
+import { ipAddress } from '../address';
+import { Failure } from '../defer/failure';
+import { ConnectionAborted, ConnectionDone, ConnectionLost, RuntimeError } from '../errors';
+import type { IHandleDescriptor } from '../interfaces/fdset';
+import type { IPullProducer, IPushProducer } from '../interfaces/producer';
+import type { IBufferedProtocol, IProtocol } from '../interfaces/protocol';
+import type { ITCPTransport } from '../interfaces/transport';
+import { Logger } from '../logger';
+import { isBufferedProtocol } from '../protocol/protocol';
+import { checkBytes, checkCount, describe } from '../validate';
+import { SHARED_READ_BUFFER, type SocketOwner, type TorsionSocket, linger } from './socket';
+import type { TCPReactor } from './types';
+import { type Flushable, scheduleFlush } from './write-batch';
+
+const log = new Logger('torsion.tcp');
+
+/** asyncio's default high-water mark (bytes). */
+const DEFAULT_HIGH_WATER = 64 * 1024;
+/** A read at least this big makes the next read land in a fresh buffer (no copy). */
+const FRESH_READ_MIN = 32 * 1024;
+/** How long a gracefully closed socket may wait for the peer's FIN. */
+const LINGER_SECONDS = 30;
+const EMPTY = Buffer.alloc(0);
+
+function abortLater(t: Connection): void {
+  t.connectionLost(new Failure(new ConnectionAborted()));
+}
+
+/**
+ * The transport of an established TCP connection: an {@link ITCPTransport}
+ * (writes, graceful/abortive/half close, producers and consumers, asyncio's
+ * write watermarks) and an {@link IHandleDescriptor} in its reactor's reader
+ * set while it reads. Use it through `protocol.transport`; connectTCP and
+ * listenTCP create the concrete {@link Client} and {@link Server}.
+ *
+ * Call grammar towards the protocol (each exactly once): `makeConnection ->
+ * connectionMade -> (dataReceived | bufferUpdated)* -> [readConnectionLost]
+ * -> connectionLost`. An exception thrown by any protocol callback is logged
+ * and ends this connection with that failure as the reason.
+ */
+export abstract class Connection implements ITCPTransport, IHandleDescriptor, SocketOwner, Flushable {
+  /** The protocol this transport delivers to (set once connected). */
+  protocol: IProtocol | null = null;
+  /** The reactor this connection belongs to. */
+  readonly reactor: TCPReactor;
+  /** True while the connection is established and not yet lost. */
+  connected = false;
+  /** True once connectionLost has run. */
+  disconnected = false;
+  /** True once loseConnection() was called. */
+  disconnecting = false;
+  /** The net.Socket (libuv TCP handle) while this transport owns it. @internal */
+  _socket: TorsionSocket | null = null;
+
+  #reading = false;
+  #corked = false;
+  #aborting = false;
+  #endRequested = false;
+  #writeDisconnecting = false;
+  #writeDisconnected = false;
+  #readDisconnected = false;
+  #high = DEFAULT_HIGH_WATER;
+  #low = DEFAULT_HIGH_WATER / 4;
+  #protocolPaused = false;
+  #producer: IPushProducer | IPullProducer | null = null;
+  #streaming = false;
+  #producerPaused = false;
+  #pullRequested = false;
+  #onWriteDone: ((err?: Error | null) => void) | null = null;
+  #lender: IBufferedProtocol | null = null;
+  #lent: Uint8Array | null = null;
+  #freshNext = false;
+  #noDelay = false;
+  #keepAlive = false;
+  #host: IPv4Address | IPv6Address | null = null;
+
+  /** @param reactor - the reactor that runs this connection. */
+  constructor(reactor: TCPReactor) {
+    this.reactor = reactor;
+  }
+
+  /** Attach the protocol and pick its receive path. @internal */
+  protected _setProtocol(protocol: IProtocol): void {
+    this.protocol = protocol;
+    this.#lender = isBufferedProtocol(protocol) ? protocol : null;
+  }
+
+  // ---- ITransport -----------------------------------------------------------
+
+  /**
+   * Queue `data` for sending; everything written in one tick leaves in one
+   * writev. Ignored once the write side is closing or closed.
+   * @throws TypeError if `data` is not a Buffer/Uint8Array (encode strings first).
+   */
+  write(data: Buffer | Uint8Array): void {
+    checkBytes('data', data);
+    if (!this.connected || this.#endRequested || this.#aborting || data.length === 0) return;
+    const socket = this._socket as TorsionSocket;
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      scheduleFlush(this);
+    }
+    socket.write(data);
+    this.#pullRequested = false;
+    if (socket.writableLength > this.#high) this.#overHighWater();
+  }
+
+  /** Write every buffer in `data`, in order. @throws TypeError for a non-bytes element. */
+  writeSequence(data: ReadonlyArray<Buffer | Uint8Array>): void {
+    if (!Array.isArray(data)) throw new TypeError(`data must be an array of Buffers, got ${describe(data)}`);
+    for (let i = 0; i < data.length; i++) checkBytes(`data[${i}]`, data[i]);
+    for (let i = 0; i < data.length; i++) this.write(data[i]);
+  }
+
+  /**
+   * Close gracefully: stop reading, send everything written so far, then
+   * connectionLost(ConnectionDone). With a producer registered the close
+   * waits for unregisterProducer().
+   */
+  loseConnection(): void {
+    if (!this.connected || this.disconnecting || this.#aborting) return;
+    this.disconnecting = true;
+    this.reactor.removeReader(this);
+    if (this.#writeDisconnected) {
+      this.connectionLost(new Failure(new ConnectionDone()));
+    } else if (this.#producer === null && !this.#endRequested) {
+      this.#endWrite();
+    }
+  }
+
+  /**
+   * Drop buffered data, reset the connection (RST) and, on the next reactor
+   * pass, connectionLost(ConnectionAborted). Calling it again does nothing.
+   */
+  abortConnection(): void {
+    if (this.disconnected || this.#aborting) return;
+    this.#aborting = true;
+    this.reactor.removeReader(this);
+    const socket = this._socket;
+    if (socket !== null && !socket.destroyed) {
+      if (this.connected) socket.resetAndDestroy();
+      else socket.destroy();
+    }
+    this.reactor.callLater(0, abortLater, this);
+  }
+
+  /** Send FIN once the buffer is flushed; then the protocol's writeConnectionLost(). */
+  loseWriteConnection(): void {
+    if (!this.connected || this.disconnecting || this.#writeDisconnecting || this.#aborting) return;
+    this.#writeDisconnecting = true;
+    if (this.#producer === null) this.#endWrite();
+  }
+
+  /** The remote address. */
+  abstract getPeer(): IPv4Address | IPv6Address;
+
+  /**
+   * The local address.
+   * @throws RuntimeError once the socket is closed (unless asked before).
+   */
+  getHost(): IPv4Address | IPv6Address {
+    if (this.#host === null) {
+      const socket = this._socket;
+      const a = (socket === null || socket.destroyed ? {} : socket.address()) as Partial<AddressInfo>;
+      if (a.port === undefined || a.address === undefined) {
+        throw new RuntimeError('The transport is closed; getHost() is only available while it is open');
+      }
+      this.#host = ipAddress('TCP', a.address, a.port, a.family);
+    }
+    return this.#host;
+  }
+
+  /** The underlying net.Socket while open, else null (Twisted's getHandle). */
+  getHandle(): Socket | null {
+    return this._socket;
+  }
+
+  // ---- TCP options ------------------------------------------------------------
+
+  /** Enable/disable TCP_NODELAY (Nagle's algorithm off/on). */
+  setTcpNoDelay(enabled: boolean): void {
+    this.#noDelay = Boolean(enabled);
+    this._socket?.setNoDelay(this.#noDelay);
+  }
+  /** Whether TCP_NODELAY is set. */
+  getTcpNoDelay(): boolean {
+    return this.#noDelay;
+  }
+  /** Enable/disable SO_KEEPALIVE. */
+  setTcpKeepAlive(enabled: boolean): void {
+    this.#keepAlive = Boolean(enabled);
+    this._socket?.setKeepAlive(this.#keepAlive);
+  }
+  /** Whether SO_KEEPALIVE is set. */
+  getTcpKeepAlive(): boolean {
+    return this.#keepAlive;
+  }
+
+  // ---- write flow control (asyncio + Twisted producers) ----------------------------
+
+  /**
+   * Set the watermarks: pauseWriting()/producer pause when the buffer goes
+   * strictly over `high`, resume when it drains to `low` or below.
+   * `high` defaults to 64 KiB (or 4 × low), `low` to high / 4.
+   * @throws RangeError unless high >= low >= 0 (TypeError for non-integers).
+   */
+  setWriteBufferLimits(high?: number, low?: number): void {
+    if (high !== undefined) checkCount('high', high);
+    if (low !== undefined) checkCount('low', low);
+    const h = high ?? (low === undefined ? DEFAULT_HIGH_WATER : 4 * low);
+    const l = low ?? Math.floor(h / 4);
+    if (!(h >= l && l >= 0)) throw new RangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
+    this.#high = h;
+    this.#low = l;
+    if (this.getWriteBufferSize() > h) this.#overHighWater();
+  }
+
+  /** `[high, low]` watermarks in bytes. */
+  getWriteBufferLimits(): [number, number] {
+    return [this.#high, this.#low];
+  }
+
+  /** Bytes accepted by write() and not yet handed to the kernel. */
+  getWriteBufferSize(): number {
+    const socket = this._socket;
+    return socket === null ? 0 : socket.writableLength;
+  }
+
+  /**
+   * Register a producer: streaming (push) producers are paused over the
+   * high-water mark and resumed at the low one; pull producers are asked
+   * for more at once and whenever the buffer drains. On a disconnected
+   * transport the producer is stopped at once.
+   * @throws RuntimeError if a producer is already registered.
+   */
+  registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void {
+    if (this.#producer !== null) {
+      throw new RuntimeError(
+        `Cannot register producer ${describe(producer)}, because producer ${describe(this.#producer)} was never unregistered`,
+      );
+    }
+    if (this.disconnected) {
+      producer.stopProducing();
+      return;
+    }
+    this.#producer = producer;
+    this.#streaming = Boolean(streaming);
+    this.#producerPaused = false;
+    if (!this.#streaming) {
+      this.#pullRequested = true;
+      producer.resumeProducing();
+    }
+  }
+
+  /** Forget the producer; a pending loseConnection/loseWriteConnection proceeds. */
+  unregisterProducer(): void {
+    this.#producer = null;
+    this.#producerPaused = false;
+    this.#pullRequested = false;
+    if (this.connected && !this.#endRequested && (this.disconnecting || this.#writeDisconnecting)) this.#endWrite();
+  }
+
+  /** The registered producer, if any. */
+  get producer(): IPushProducer | IPullProducer | null {
+    return this.#producer;
+  }
+
+  // ---- the transport as a push producer ------------------------------------------
+
+  /** Stop reading (the reactor's removeReader: uv_read_stop). */
+  pauseProducing(): void {
+    this.reactor.removeReader(this);
+  }
+  /** Read again, unless closing or the read side has ended. */
+  resumeProducing(): void {
+    if (this.connected && !this.disconnecting && !this.#readDisconnected) this.reactor.addReader(this);
+  }
+  /** loseConnection(). */
+  stopProducing(): void {
+    this.loseConnection();
+  }
+
+  // ---- IHandleDescriptor ------------------------------------------------------------
+
+  /** The OS file descriptor, or -1. */
+  fileno(): number {
+    const handle = (this._socket as unknown as { _handle?: { fd?: unknown } } | null)?._handle;
+    return typeof handle?.fd === 'number' ? handle.fd : -1;
+  }
+  /** Called by the reactor's addReader: start reading from the socket. */
+  startReading(): void {
+    const socket = this._socket;
+    if (this.#reading || socket === null || this.disconnected) return;
+    this.#reading = true;
+    socket.resume();
+  }
+  /** Called by the reactor's removeReader: stop reading (backpressure). */
+  stopReading(): void {
+    if (!this.#reading) return;
+    this.#reading = false;
+    this._socket?.pause();
+  }
+  /** A short name for log lines. */
+  abstract logPrefix(): string;
+
+  /**
+   * The connection is gone: runs once (later calls do nothing). Stops the
+   * producer, closes the socket (RST if aborted) and calls the protocol's
+   * connectionLost(reason). The reactor calls it on shutdown.
+   */
+  connectionLost(reason: Failure): void {
+    if (this.disconnected) return;
+    this.disconnected = true;
+    this.connected = false;
+    this.reactor.removeReader(this);
+    this.reactor._untrackConnection(this);
+    const producer = this.#producer;
+    this.#producer = null;
+    if (producer !== null) {
+      try {
+        producer.stopProducing();
+      } catch (err) {
+        log.failure(`Unhandled error in stopProducing of ${this.logPrefix()}`, new Failure(err));
+      }
+    }
+    this.#closeSocket(reason);
+    const protocol = this.protocol;
+    if (protocol !== null) {
+      try {
+        protocol.connectionLost(reason);
+      } catch (err) {
+        log.failure(`Unhandled error in connectionLost of ${this.logPrefix()}`, new Failure(err));
+      }
+    }
+  }
+
+  /** A protocol (or producer) callback threw: log it and end the connection with it. @internal */
+  _callbackFailed(err: unknown, where: string): void {
+    const failure = Failure.from(err);
+    log.failure(`Unhandled error in ${where} of ${this.logPrefix()}`, failure);
+    this.connectionLost(failure);
+  }
+
+  // ---- SocketOwner: events from the socket ---------------------------------------
+
+  /** @internal */
+  _onRead(nread: number, buf: Uint8Array): void {
+    if (!this.connected || this.disconnecting || this.#aborting) return;
+    const lender = this.#lender;
+    if (lender !== null) {
+      if (buf === this.#lent) {
+        this.#lent = null;
+        try {
+          lender.bufferUpdated(nread);
+        } catch (err) {
+          this._callbackFailed(err, 'bufferUpdated');
+        }
+      } else {
+        this.#lendCopy(lender, buf as Buffer, nread);
+      }
+      return;
+    }
+    let data: Buffer;
+    if (buf === SHARED_READ_BUFFER) {
+      data = Buffer.allocUnsafe(nread);
+      SHARED_READ_BUFFER.copy(data, 0, 0, nread);
+    } else {
+      // A fresh buffer handed out for this read: give it away, no copy.
+      data = Buffer.from(buf.buffer, buf.byteOffset, nread);
+    }
+    this.#freshNext = nread >= FRESH_READ_MIN;
+    try {
+      (this.protocol as IProtocol).dataReceived(data);
+    } catch (err) {
+      this._callbackFailed(err, 'dataReceived');
+    }
+  }
+
+  /** @internal */
+  _onData(chunk: Buffer): void {
+    if (!this.connected || this.disconnecting || this.#aborting) return;
+    const lender = this.#lender;
+    if (lender !== null) {
+      this.#lendCopy(lender, chunk, chunk.length);
+      return;
+    }
+    try {
+      (this.protocol as IProtocol).dataReceived(chunk);
+    } catch (err) {
+      this._callbackFailed(err, 'dataReceived');
+    }
+  }
+
+  /** @internal */
+  _nextBuffer(): Uint8Array {
+    const lender = this.#lender;
+    if (lender === null || !this.connected || this.disconnecting) {
+      return this.#freshNext ? Buffer.allocUnsafeSlow(SHARED_READ_BUFFER.length) : SHARED_READ_BUFFER;
+    }
+    try {
+      const buf = lender.getBuffer(-1);
+      checkLent(buf);
+      this.#lent = buf;
+      return buf;
+    } catch (err) {
+      this.#lent = null;
+      this._callbackFailed(err, 'getBuffer');
+      return SHARED_READ_BUFFER;
+    }
+  }
+
+  /** @internal */
+  _onEnd(): void {
+    if (!this.connected || this.disconnecting || this.#aborting) return;
+    const protocol = this.protocol as IProtocol & { readConnectionLost?: () => void };
+    if (typeof protocol.readConnectionLost !== 'function') {
+      this.connectionLost(new Failure(new ConnectionDone()));
+      return;
+    }
+    this.#readDisconnected = true;
+    this.reactor.removeReader(this);
+    try {
+      protocol.readConnectionLost();
+    } catch (err) {
+      this._callbackFailed(err, 'readConnectionLost');
+    }
+  }
+
+  /** @internal */
+  _onFinish(): void {
+    if (this.disconnected) return;
+    this.#writeDisconnected = true;
+    if (this.disconnecting) {
+      this.connectionLost(new Failure(new ConnectionDone()));
+      return;
+    }
+    const protocol = this.protocol as (IProtocol & { writeConnectionLost?: () => void }) | null;
+    if (this.#writeDisconnecting && protocol !== null && typeof protocol.writeConnectionLost === 'function') {
+      try {
+        protocol.writeConnectionLost();
+      } catch (err) {
+        this._callbackFailed(err, 'writeConnectionLost');
+      }
+    }
+  }
+
+  /** @internal */
+  _onError(err: Error): void {
+    if (this.disconnected || this.#aborting) return;
+    if (!this.connected) {
+      this._socketFailed(err);
+      return;
+    }
+    this.connectionLost(
+      new Failure(new ConnectionLost(`Connection to the other side was lost: ${err.message}`, { cause: err })),
+    );
+  }
+
+  /** @internal */
+  _onClose(): void {
+    if (this.disconnected || this.#aborting) return;
+    if (!this.connected) {
+      this._socketFailed(null);
+      return;
+    }
+    // Both halves closed cleanly (Node destroys the socket then), or the
+    // handle went away under us.
+    this.connectionLost(new Failure(new ConnectionDone()));
+  }
+
+  /**
+   * The socket failed (or closed, `err` null) before the connection was
+   * established; clients turn this into a failed attempt.
+   * @internal
+   */
+  protected _socketFailed(err: Error | null): void {
+    this.connectionLost(new Failure(err === null ? new ConnectionLost() : new ConnectionLost(err.message, { cause: err })));
+  }
+
+  /** @internal */
+  _onConnect(): void {}
+
+  /** End-of-tick flush (see write-batch). @internal */
+  _flush(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    const socket = this._socket;
+    if (socket === null || socket.destroyed || this.#endRequested) return;
+    if (this.#protocolPaused || this.#producerPaused || (this.#producer !== null && !this.#streaming)) {
+      // One empty chunk at the end of the batch: its callback runs once the
+      // whole batch has left, which is when the drain check is due.
+      socket.write(EMPTY, this.#onWriteDone ?? (this.#onWriteDone = (err) => this.#writeDone(err)));
+    }
+    socket.uncork();
+  }
+
+  // ---- internals ----------------------------------------------------------------
+
+  #lendCopy(lender: IBufferedProtocol, src: Buffer, nread: number): void {
+    try {
+      let off = 0;
+      while (off < nread) {
+        const dst = lender.getBuffer(nread - off);
+        checkLent(dst);
+        const n = Math.min(dst.length, nread - off);
+        src.copy(dst, 0, off, off + n);
+        off += n;
+        lender.bufferUpdated(n);
+        if (!this.connected) return;
+      }
+    } catch (err) {
+      this._callbackFailed(err, 'getBuffer/bufferUpdated');
+    }
+  }
+
+  #endWrite(): void {
+    this.#endRequested = true;
+    this.#corked = false;
+    (this._socket as TorsionSocket).end();
+  }
+
+  #overHighWater(): void {
+    if (!this.#protocolPaused) {
+      this.#protocolPaused = true;
+      const protocol = this.protocol as (IProtocol & { pauseWriting?: () => void }) | null;
+      if (protocol !== null && typeof protocol.pauseWriting === 'function') {
+        try {
+          protocol.pauseWriting();
+        } catch (err) {
+          this._callbackFailed(err, 'pauseWriting');
+          return;
+        }
+      }
+    }
+    const producer = this.#producer;
+    if (producer !== null && this.#streaming && !this.#producerPaused) {
+      this.#producerPaused = true;
+      try {
+        (producer as IPushProducer).pauseProducing();
+      } catch (err) {
+        this._callbackFailed(err, 'pauseProducing');
+      }
+    }
+  }
+
+  #writeDone(err: Error | null | undefined): void {
+    const socket = this._socket;
+    if (err || this.disconnected || socket === null || socket.writableLength > this.#low) return;
+    if (this.#protocolPaused) {
+      this.#protocolPaused = false;
+      const protocol = this.protocol as (IProtocol & { resumeWriting?: () => void }) | null;
+      if (protocol !== null && typeof protocol.resumeWriting === 'function') {
+        try {
+          protocol.resumeWriting();
+        } catch (e) {
+          this._callbackFailed(e, 'resumeWriting');
+          return;
+        }
+      }
+    }
+    const producer = this.#producer;
+    if (producer === null || this.disconnected) return;
+    if (this.#streaming ? this.#producerPaused : !this.#pullRequested) {
+      this.#producerPaused = false;
+      this.#pullRequested = !this.#streaming;
+      try {
+        producer.resumeProducing();
+      } catch (e) {
+        this._callbackFailed(e, 'resumeProducing');
+      }
+    }
+  }
+
+  #closeSocket(reason: Failure): void {
+    const socket = this._socket;
+    if (socket === null) return;
+    this._socket = null;
+    this.#reading = false;
+    this.#corked = false;
+    this._releaseSocket(socket);
+    if (socket.destroyed) return;
+    if (reason.check(ConnectionAborted) !== null && this.protocol !== null) {
+      socket.resetAndDestroy();
+    } else if (this.#writeDisconnected && reason.check(ConnectionDone) !== null) {
+      linger(socket, LINGER_SECONDS);
+    } else {
+      socket.destroy();
+    }
+  }
+
+  /** Detach the socket from this transport (clients hand it back for reuse). @internal */
+  protected _releaseSocket(socket: TorsionSocket): void {
+    socket.owner = null;
+  }
+}
+
+function checkLent(buf: unknown): asserts buf is Uint8Array {
+  if (!(buf instanceof Uint8Array) || buf.length === 0) {
+    throw new RuntimeError(`getBuffer() must return a non-empty Uint8Array, got ${describe(buf)}`);
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * `Connector`: what connectTCP returns (Twisted's `base.BaseConnector` +
+ * `tcp.Connector`).
+ * @module
+ */
+import { IPv4Address, IPv6Address } from '../address';
+import { NotConnectingError, RuntimeError, TimeoutError, UserError } from '../errors';
+import { Failure } from '../defer/failure';
+import { Logger } from '../logger';
+import type { IAddress } from '../interfaces/address';
+import type { ConnectorState, IConnector } from '../interfaces/connector';
+import type { IClientFactory, IProtocol } from '../interfaces/protocol';
+import type { IDelayedCall } from '../interfaces/time';
+import { Client } from './client';
+import { type SocketRecycler, type TorsionSocket, createClientSocket, prepareForReuse } from './socket';
+import { type BindAddress, type TCPReactor, isIPv6Literal } from './types';
+
+const log = new Logger('torsion.tcp');
+
+function timedOut(client: Client): void {
+  client.failIfNotConnected(new TimeoutError());
+}
+
+/**
+ * A client connection attempt that can be repeated (see {@link IConnector}).
+ *
+ * States: `disconnected -> connecting -> connected -> disconnected`, with
+ * `connecting -> disconnected` on failure. Factory callbacks, in order:
+ * `doStart` (once per start), `startedConnecting(connector)` (synchronously
+ * inside connect()), then `buildProtocol` ... `clientConnectionLost`, or
+ * `clientConnectionFailed`; then `doStop` unless the factory called
+ * `connector.connect()` again from one of those two (that reconnects).
+ *
+ * @example
+ * const connector = reactor.connectTCP('127.0.0.1', 8000, factory);
+ * connector.getDestination(); // IPv4Address(type='TCP', host='127.0.0.1', port=8000)
+ * connector.disconnect();
+ */
+export class Connector implements IConnector, SocketRecycler {
+  /** Where to connect. */
+  readonly host: string;
+  /** The destination port. */
+  readonly port: number;
+  /** The factory of the protocols and the receiver of the client callbacks. */
+  readonly factory: IClientFactory;
+  /** Seconds before an attempt fails with TimeoutError; null for none. */
+  readonly timeout: number | null;
+  /** Local `[host, port]` bound before connecting, or null. */
+  readonly bindAddress: BindAddress | null;
+  /** The reactor that runs the attempts. */
+  readonly reactor: TCPReactor;
+  /** Current state. */
+  state: ConnectorState = 'disconnected';
+  /** The transport of the current (or last) attempt; set before startedConnecting. */
+  transport: Client | null = null;
+  /** Whether the factory's doStart ran for the current start. */
+  factoryStarted = false;
+  /** The pending attempt timeout, if any. */
+  timeoutID: IDelayedCall | null = null;
+  #spare: TorsionSocket | null = null;
+
+  /**
+   * Prefer `reactor.connectTCP`, which validates its arguments and calls connect().
+   * @param host - host name or IP literal.
+   * @param port - destination port.
+   * @param factory - the client factory.
+   * @param timeout - seconds, or null for no timeout.
+   * @param bindAddress - local `[host, port]` or null.
+   * @param reactor - the reactor.
+   */
+  constructor(
+    host: string,
+    port: number,
+    factory: IClientFactory,
+    timeout: number | null,
+    bindAddress: BindAddress | null,
+    reactor: TCPReactor,
+  ) {
+    this.host = host;
+    this.port = port;
+    this.factory = factory;
+    this.timeout = timeout;
+    this.bindAddress = bindAddress;
+    this.reactor = reactor;
+  }
+
+  /**
+   * Start an attempt.
+   * @throws RuntimeError unless the state is 'disconnected'.
+   */
+  connect(): void {
+    if (this.state !== 'disconnected') throw new RuntimeError("Can't connect in this state; wait until the connector is disconnected");
+    this.state = 'connecting';
+    if (!this.factoryStarted) {
+      this.factory.doStart();
+      this.factoryStarted = true;
+    }
+    const transport = this._makeTransport();
+    this.transport = transport;
+    if (this.timeout !== null) this.timeoutID = this.reactor.callLater(this.timeout, timedOut, transport);
+    this.factory.startedConnecting(this);
+  }
+
+  /**
+   * Abort the attempt in progress: it fails with UserError.
+   * @throws NotConnectingError when not connecting.
+   */
+  stopConnecting(): void {
+    if (this.state !== 'connecting') throw new NotConnectingError();
+    this.state = 'disconnected';
+    (this.transport as Client).failIfNotConnected(new UserError());
+  }
+
+  /** stopConnecting() if connecting, loseConnection() if connected, else nothing. */
+  disconnect(): void {
+    if (this.state === 'connecting') this.stopConnecting();
+    else if (this.state === 'connected') this.transport?.loseConnection();
+  }
+
+  /** The destination as an IPv4Address/IPv6Address of type 'TCP'. */
+  getDestination(): IAddress {
+    return isIPv6Literal(this.host) ? new IPv6Address('TCP', this.host, this.port) : new IPv4Address('TCP', this.host, this.port);
+  }
+
+  /** Cancel the attempt timeout, if pending. */
+  cancelTimeout(): void {
+    const call = this.timeoutID;
+    this.timeoutID = null;
+    if (call !== null && call.active()) call.cancel();
+  }
+
+  /** The attempt connected: state 'connected', timeout off, ask the factory. */
+  buildProtocol(addr: IAddress): IProtocol | null {
+    this.state = 'connected';
+    this.cancelTimeout();
+    return this.factory.buildProtocol(addr);
+  }
+
+  /** The attempt failed: clientConnectionFailed, then doStop unless it reconnected. */
+  connectionFailed(reason: Failure): void {
+    this.cancelTimeout();
+    this.transport = null;
+    this.state = 'disconnected';
+    try {
+      this.factory.clientConnectionFailed(this, reason);
+    } catch (err) {
+      log.failure('Unhandled error in clientConnectionFailed', new Failure(err));
+    }
+    this.#stopFactoryIfIdle();
+  }
+
+  /** The connection ended: clientConnectionLost, then doStop unless it reconnected. */
+  connectionLost(reason: Failure): void {
+    this.state = 'disconnected';
+    try {
+      this.factory.clientConnectionLost(this, reason);
+    } catch (err) {
+      log.failure('Unhandled error in clientConnectionLost', new Failure(err));
+    }
+    this.#stopFactoryIfIdle();
+  }
+
+  /** A new Client for the next attempt. */
+  _makeTransport(): Client {
+    return new Client(this.host, this.port, this.bindAddress, this, this.reactor);
+  }
+
+  /** A socket for an attempt: a closed one from a previous attempt, or a new one. @internal */
+  _takeSocket(): TorsionSocket {
+    const spare = this.#spare;
+    if (spare !== null) {
+      this.#spare = null;
+      prepareForReuse(spare);
+      return spare;
+    }
+    const socket = createClientSocket();
+    socket.recycler = this;
+    return socket;
+  }
+
+  /** A socket of ours emitted 'close': keep one for the next attempt. @internal */
+  _recycleSocket(socket: TorsionSocket): void {
+    if (this.#spare === null && socket.owner === null) this.#spare = socket;
+  }
+
+  /** A short description for debugging. */
+  toString(): string {
+    return `<Connector to ${this.host}:${this.port} (${this.state})>`;
+  }
+
+  #stopFactoryIfIdle(): void {
+    if (this.state === 'disconnected') {
+      this.factoryStarted = false;
+      try {
+        this.factory.doStop();
+      } catch (err) {
+        log.failure('Unhandled error in doStop', new Failure(err));
+      }
+    }
+  }
+}

@@ -1,0 +1,324 @@
+/**
+ * `Port`: what listenTCP returns (Twisted's `tcp.Port`).
+ * @module
+ */
+import * as net from 'node:net';
+import { type IPv4Address, type IPv6Address, ipAddress } from '../address';
+import { Deferred } from '../defer/deferred';
+import { Failure } from '../defer/failure';
+import { CannotListenError, ConnectionDone } from '../errors';
+import type { IHandleDescriptor } from '../interfaces/fdset';
+import type { IListeningPort } from '../interfaces/connector';
+import type { IProtocol, IProtocolFactory } from '../interfaces/protocol';
+import { Logger } from '../logger';
+import { Server } from './server';
+import {
+  type NativeTCPClientHandle,
+  type NativeTCPHandle,
+  type TorsionSocket,
+  adoptServerSocket,
+  listenNative,
+  nativeListenAvailable,
+  socketFromHandle,
+} from './socket';
+import { type TCPReactor, isIPv6Literal } from './types';
+
+const log = new Logger('torsion.tcp');
+
+/** An accepted connection not yet handed to the factory. */
+type Pending = { handle: NativeTCPClientHandle } | { socket: net.Socket };
+
+/**
+ * A listening TCP port. `startListening()` binds synchronously and throws
+ * CannotListenError (with the system error as `cause`); listenTCP calls it.
+ * Each accepted connection goes to `factory.buildProtocol(peerAddress)`
+ * (null closes it) and becomes a {@link Server} transport.
+ *
+ * The port is in its reactor's reader set while accepting: `removeReader(port)`
+ * holds new connections back (they wait, accepted, until `addReader(port)`).
+ *
+ * @example
+ * const port = reactor.listenTCP(0, factory, { interface: '127.0.0.1' });
+ * port.getHost().port; // the port the kernel picked
+ * await port.stopListening();
+ */
+export class Port implements IListeningPort, IHandleDescriptor {
+  /** The port asked for (0: any). */
+  readonly port: number;
+  /** The factory of the accepted connections' protocols. */
+  readonly factory: IProtocolFactory;
+  /** The listen backlog. */
+  readonly backlog: number;
+  /** The interface asked for ('' = all IPv4 interfaces). */
+  readonly interface: string;
+  /** The reactor. */
+  readonly reactor: TCPReactor;
+  /** True while listening. */
+  connected = false;
+  /** True from stopListening() until the socket is closed. */
+  disconnecting = false;
+  /** How many connections were accepted (the next Server's sessionno). */
+  sessionno = 0;
+
+  #handle: NativeTCPHandle | null = null;
+  #server: net.Server | null = null;
+  #host: IPv4Address | IPv6Address | null = null;
+  #reading = false;
+  #pending: Pending[] = [];
+  #waiters: Deferred<void>[] = [];
+  #closing = false;
+  #listenError: CannotListenError | null = null;
+
+  /**
+   * Prefer `reactor.listenTCP`, which validates and calls startListening().
+   * @param port - port number, 0 for any.
+   * @param factory - the protocol factory.
+   * @param backlog - listen backlog.
+   * @param iface - interface address; '' for all IPv4 interfaces.
+   * @param reactor - the reactor.
+   */
+  constructor(port: number, factory: IProtocolFactory, backlog: number, iface: string, reactor: TCPReactor) {
+    this.port = port;
+    this.factory = factory;
+    this.backlog = backlog;
+    this.interface = iface;
+    this.reactor = reactor;
+  }
+
+  /**
+   * Bind and listen, then start the factory and accepting.
+   * @throws CannotListenError if the address cannot be bound (in use,
+   * not local, a host name instead of an IP literal...).
+   */
+  startListening(): void {
+    if (this.connected) return;
+    const ipv6 = isIPv6Literal(this.interface);
+    const address = this.interface === '' ? '0.0.0.0' : this.interface === 'localhost' ? '127.0.0.1' : this.interface;
+    if (!ipv6 && net.isIP(address) !== 4) {
+      throw new CannotListenError(this.interface, this.port, {
+        cause: new TypeError(`interface must be an IP address literal, got ${JSON.stringify(this.interface)}`),
+      });
+    }
+    if (nativeListenAvailable()) {
+      let handle: NativeTCPHandle;
+      try {
+        handle = listenNative(address, this.port, ipv6, this.backlog);
+      } catch (err) {
+        throw new CannotListenError(this.interface, this.port, { cause: err });
+      }
+      const out: { address?: string; port?: number; family?: string } = {};
+      handle.getsockname(out);
+      this.#host = ipAddress('TCP', out.address ?? address, out.port ?? this.port, out.family);
+      handle.onconnection = (status, client) => this.#onConnection(status, client);
+      this.#handle = handle;
+    } else {
+      this.#listenPublic(address);
+    }
+    log.debug(`${this.logPrefix()} starting on ${this.#host?.port ?? this.port}`);
+    this.factory.doStart();
+    this.connected = true;
+    this.reactor._trackConnection(this);
+    this.reactor.addReader(this);
+  }
+
+  /**
+   * Stop accepting and close the socket. The Deferred fires once the socket
+   * is closed and the factory's doStop has run (at once if not listening).
+   * Under the public fallback (no synchronous bind), a bind error that
+   * arrived after listenTCP returned fails this Deferred with CannotListenError.
+   */
+  stopListening(): Deferred<void> {
+    const d = new Deferred<void>();
+    if (!this.connected) {
+      if (this.#listenError !== null) d.errback(new Failure(this.#listenError));
+      else d.callback(undefined);
+      return d;
+    }
+    this.disconnecting = true;
+    this.reactor.removeReader(this);
+    this.#waiters.push(d);
+    if (!this.#closing) {
+      this.#closing = true;
+      const done = (): void => this.connectionLost(new Failure(new ConnectionDone()));
+      if (this.#handle !== null) {
+        this.#handle.close(done);
+      } else if (this.#server !== null) {
+        // net.Server.close's callback waits for every connection to end;
+        // the listening handle itself is closed by the next loop pass.
+        this.#server.close();
+        setImmediate(done);
+      }
+    }
+    return d;
+  }
+
+  /** Twisted's name for stopListening(). */
+  loseConnection(): Deferred<void> {
+    return this.stopListening();
+  }
+
+  /** The bound address: with port 0, the port the kernel picked. */
+  getHost(): IPv4Address | IPv6Address {
+    if (this.#host === null) return ipAddress('TCP', this.interface === '' ? '0.0.0.0' : this.interface, this.port);
+    return this.#host;
+  }
+
+  /** The listening socket's file descriptor, or -1. */
+  fileno(): number {
+    const fd = (this.#handle as unknown as { fd?: unknown } | null)?.fd;
+    return typeof fd === 'number' ? fd : -1;
+  }
+  /** Called by the reactor's addReader: accept (and hand out held-back connections). */
+  startReading(): void {
+    if (this.#reading || !this.connected) return;
+    this.#reading = true;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const p of pending) {
+      if (!this.#reading) {
+        this.#pending.push(p);
+      } else if ('handle' in p) {
+        this.#accept(p.handle);
+      } else {
+        this.#acceptSocket(p.socket);
+      }
+    }
+  }
+  /** Called by the reactor's removeReader: hold new connections back. */
+  stopReading(): void {
+    this.#reading = false;
+  }
+  /** The factory's class name, as Twisted. */
+  logPrefix(): string {
+    return this.factory.constructor.name;
+  }
+
+  /**
+   * The port is closed (or the reactor shuts down): close the socket, drop
+   * held-back connections, run the factory's doStop, fire stopListening's
+   * Deferreds. Runs once.
+   */
+  connectionLost(_reason: Failure): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.#reading = false;
+    this.reactor.removeReader(this);
+    this.reactor._untrackConnection(this);
+    if (!this.#closing) {
+      this.#closing = true;
+      this.#handle?.close();
+      this.#server?.close();
+    }
+    for (const p of this.#pending) {
+      if ('handle' in p) p.handle.close();
+      else p.socket.destroy();
+    }
+    this.#pending = [];
+    log.debug(`(TCP Port ${this.#host?.port ?? this.port} Closed)`);
+    try {
+      this.factory.doStop();
+    } catch (err) {
+      log.failure(`Unhandled error in doStop of ${this.logPrefix()}`, new Failure(err));
+    } finally {
+      this.disconnecting = false;
+    }
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const d of waiters) d.callback(undefined);
+  }
+
+  /** A short description for debugging. */
+  toString(): string {
+    return this.connected ? `<Port of ${this.logPrefix()} on ${this.getHost().port}>` : `<Port of ${this.logPrefix()} (not listening)>`;
+  }
+
+  // ---- accepting ------------------------------------------------------------
+
+  #onConnection(status: number, client: NativeTCPClientHandle | undefined): void {
+    if (status !== 0 || client === undefined) {
+      log.warn(`Could not accept new connection (errno ${status})`);
+      return;
+    }
+    if (!this.connected || this.disconnecting) {
+      client.close();
+    } else if (!this.#reading) {
+      this.#pending.push({ handle: client });
+    } else {
+      this.#accept(client);
+    }
+  }
+
+  #accept(client: NativeTCPClientHandle): void {
+    const out: { address?: string; port?: number; family?: string } = {};
+    if (client.getpeername(out) !== 0 || out.address === undefined || out.port === undefined) {
+      // The peer went away between accept and now.
+      client.close();
+      return;
+    }
+    const addr = ipAddress('TCP', out.address, out.port, out.family);
+    const protocol = this.#build(addr);
+    if (protocol === null) {
+      client.close();
+      return;
+    }
+    this.#start(socketFromHandle(client), protocol, addr);
+  }
+
+  #acceptSocket(socket: net.Socket): void {
+    if (socket.remoteAddress === undefined || socket.remotePort === undefined) {
+      socket.destroy();
+      return;
+    }
+    const addr = ipAddress('TCP', socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+    const protocol = this.#build(addr);
+    if (protocol === null) {
+      socket.destroy();
+      return;
+    }
+    this.#start(adoptServerSocket(socket), protocol, addr);
+  }
+
+  #build(addr: IPv4Address | IPv6Address): IProtocol | null {
+    try {
+      return this.factory.buildProtocol(addr) ?? null;
+    } catch (err) {
+      log.failure(`Unhandled error in buildProtocol of ${this.logPrefix()}`, new Failure(err));
+      return null;
+    }
+  }
+
+  #start(socket: TorsionSocket, protocol: IProtocol, addr: IPv4Address | IPv6Address): void {
+    const transport = new Server(socket, protocol, addr, this, this.sessionno++, this.reactor);
+    try {
+      protocol.makeConnection(transport);
+    } catch (err) {
+      transport._callbackFailed(err, 'makeConnection');
+    }
+  }
+
+  // ---- the public fallback (no private tcp_wrap binding) ----------------------------
+
+  #listenPublic(address: string): void {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    this.#server = server;
+    this.#host = ipAddress('TCP', address, this.port);
+    server.on('connection', (socket: net.Socket) => {
+      if (!this.connected || this.disconnecting) socket.destroy();
+      else if (!this.#reading) this.#pending.push({ socket });
+      else this.#acceptSocket(socket);
+    });
+    server.on('listening', () => {
+      const a = server.address() as net.AddressInfo;
+      this.#host = ipAddress('TCP', a.address, a.port, a.family);
+    });
+    server.on('error', (err: Error) => {
+      // Only bind/listen errors reach here: net.Server binds after a tick.
+      const error = new CannotListenError(this.interface, this.port, { cause: err });
+      this.#listenError = error;
+      log.failure(`${this.logPrefix()} could not listen`, new Failure(error));
+      this.#closing = true;
+      this.connectionLost(new Failure(error));
+    });
+    server.listen({ port: this.port, host: address, backlog: this.backlog });
+  }
+}

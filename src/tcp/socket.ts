@@ -1,0 +1,309 @@
+/**
+ * The plumbing between libuv TCP handles (through `node:net`) and the
+ * transports: one socket subclass whose `owner` field names the transport,
+ * and module-level listeners that find the transport through `this`, so no
+ * closure is allocated per connection for events, nor per read or write.
+ *
+ * Also the one place that touches Node's private `tcp_wrap` binding, behind
+ * feature detection: it gives listenTCP a synchronous bind (Twisted raises
+ * CannotListenError from listenTCP itself) and lets accepted sockets read
+ * into a static buffer (`onread`), which `net.Server` cannot offer.
+ * @internal
+ * @module
+ */
+import * as net from 'node:net';
+import { getSystemErrorMap } from 'node:util';
+
+/**
+ * What a socket reports to: implemented by the transports.
+ * @internal
+ */
+export interface SocketOwner {
+  /** `nread` bytes were read into `buf` (the onread path). */
+  _onRead(nread: number, buf: Uint8Array): void;
+  /** A chunk arrived through the stream path (an owned Buffer). */
+  _onData(chunk: Buffer): void;
+  /** The peer sent EOF. */
+  _onEnd(): void;
+  /** Our FIN went out (after socket.end()). */
+  _onFinish(): void;
+  /** A socket error (connect, read or write). */
+  _onError(err: Error): void;
+  /** The handle is closed. */
+  _onClose(): void;
+  /** The connect() attempt succeeded. */
+  _onConnect(): void;
+  /** The next buffer to read into (the onread path with a buffer function). */
+  _nextBuffer(): Uint8Array;
+}
+
+/**
+ * Gets a socket back once it has emitted 'close', for reuse by a connector.
+ * @internal
+ */
+export interface SocketRecycler {
+  _recycleSocket(socket: TorsionSocket): void;
+}
+
+/**
+ * The static read buffer every plain-protocol transport reads into: the
+ * bytes are copied out (only `nread` of them) before the callback returns,
+ * and reads are serial on the loop thread, so one buffer serves them all.
+ * @internal
+ */
+export const SHARED_READ_BUFFER: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * A net.Socket that knows its transport. A subclass rather than an expando
+ * property keeps the object shape stable (idle memory, monomorphic access).
+ * @internal
+ */
+export class TorsionSocket extends net.Socket {
+  /** The transport currently using this socket, or null when detached. */
+  owner: SocketOwner | null = null;
+  /** Who takes the socket back after 'close' (client sockets), if anyone. */
+  recycler: SocketRecycler | null = null;
+}
+
+// ---- shared listeners: `this` is the socket ------------------------------
+
+function onReadCallback(this: TorsionSocket, nread: number, buf: Uint8Array): void {
+  const owner = this.owner;
+  if (owner !== null) owner._onRead(nread, buf);
+}
+function onData(this: TorsionSocket, chunk: Buffer): void {
+  const owner = this.owner;
+  if (owner !== null) owner._onData(chunk);
+}
+function onEnd(this: TorsionSocket): void {
+  const owner = this.owner;
+  if (owner !== null) owner._onEnd();
+}
+function onFinish(this: TorsionSocket): void {
+  const owner = this.owner;
+  if (owner !== null) owner._onFinish();
+}
+function onError(this: TorsionSocket, err: Error): void {
+  // Always listened to: an 'error' without a listener would throw.
+  const owner = this.owner;
+  if (owner !== null) owner._onError(err);
+}
+function onClose(this: TorsionSocket): void {
+  const owner = this.owner;
+  if (owner !== null) owner._onClose();
+  // 'close' is a socket's last event: only now may a connector reuse it.
+  if (this.owner === null && this.recycler !== null) this.recycler._recycleSocket(this);
+}
+function onConnect(this: TorsionSocket): void {
+  const owner = this.owner;
+  if (owner !== null) owner._onConnect();
+}
+function onLingerTimeout(this: TorsionSocket): void {
+  this.destroy();
+}
+
+/**
+ * Undo linger() before a recycled client socket connects again.
+ * @internal
+ */
+export function prepareForReuse(socket: TorsionSocket): void {
+  socket.removeListener('timeout', onLingerTimeout);
+  socket.setTimeout(0);
+  socket.ref();
+  // A new handle starts with Nagle on and keep-alive off, as a new socket.
+  socket.setNoDelay(false);
+  socket.setKeepAlive(false);
+  socket.pause();
+}
+
+function listen(socket: TorsionSocket, streamPath: boolean): void {
+  if (streamPath) socket.on('data', onData);
+  socket.on('end', onEnd);
+  socket.on('finish', onFinish);
+  socket.on('error', onError);
+  socket.on('close', onClose);
+}
+
+/**
+ * The onread buffer function of one socket: asks the owner for the next
+ * buffer (a BufferedProtocol's own, or a fresh one after a big read). Node
+ * calls it without `this`, so it is the one closure per socket (not per read).
+ */
+function bufferFunction(holder: { socket: TorsionSocket | null }): () => Uint8Array {
+  return () => {
+    const owner = holder.socket === null ? null : holder.socket.owner;
+    return owner === null ? SHARED_READ_BUFFER : owner._nextBuffer();
+  };
+}
+
+/**
+ * A client socket, not yet connected, reading through `onread`.
+ * @internal
+ */
+export function createClientSocket(): TorsionSocket {
+  const holder: { socket: TorsionSocket | null } = { socket: null };
+  // `onread` is a constructor option at runtime (net.createConnection passes
+  // its options to the constructor); @types/node lists it under connect().
+  const options = { allowHalfOpen: true, onread: { buffer: bufferFunction(holder), callback: onReadCallback } };
+  const socket = new TorsionSocket(options as net.SocketConstructorOpts);
+  holder.socket = socket;
+  listen(socket, false);
+  socket.on('connect', onConnect);
+  // Reading starts when the transport joins the reactor's reader set.
+  socket.pause();
+  return socket;
+}
+
+/**
+ * Wrap an accepted libuv handle (private path): reads go through `onread`
+ * and start only when the transport joins the reactor's reader set.
+ * @internal
+ */
+export function socketFromHandle(handle: unknown): TorsionSocket {
+  const holder: { socket: TorsionSocket | null } = { socket: null };
+  const options = {
+    handle,
+    allowHalfOpen: true,
+    readable: true,
+    writable: true,
+    manualStart: true,
+    onread: { buffer: bufferFunction(holder), callback: onReadCallback },
+  } as net.SocketConstructorOpts;
+  const socket = new TorsionSocket(options);
+  holder.socket = socket;
+  listen(socket, false);
+  return socket;
+}
+
+/**
+ * Adopt a socket accepted by a public `net.Server` (fallback path): reads
+ * arrive as owned Buffers through 'data'.
+ * @internal
+ */
+export function adoptServerSocket(socket: net.Socket): TorsionSocket {
+  // net.Server builds plain Sockets; re-prototyping would deopt them, so the
+  // fallback path keeps the plain object and attaches the two fields.
+  const s = socket as TorsionSocket;
+  s.owner = null;
+  s.recycler = null;
+  listen(s, true);
+  return s;
+}
+
+/**
+ * Keep a gracefully closed socket open until the peer's FIN (or a timeout),
+ * discarding what it sends: closing with unread input would send RST and
+ * could destroy bytes still on their way to the peer.
+ * @internal
+ */
+export function linger(socket: TorsionSocket, seconds: number): void {
+  socket.owner = null;
+  if (socket.destroyed) return;
+  if (socket.readableEnded) {
+    socket.destroy();
+    return;
+  }
+  socket.unref();
+  socket.setTimeout(seconds * 1000);
+  socket.on('timeout', onLingerTimeout);
+  socket.resume();
+}
+
+// ---- the private tcp_wrap binding --------------------------------------------
+
+/** The part of libuv's TCP handle wrap that Port uses. @internal */
+export interface NativeTCPHandle {
+  bind(address: string, port: number): number;
+  bind6(address: string, port: number, flags: number): number;
+  listen(backlog: number): number;
+  getsockname(out: { address?: string; port?: number; family?: string }): number;
+  close(cb?: () => void): void;
+  ref(): void;
+  unref(): void;
+  onconnection: ((this: NativeTCPHandle, status: number, client?: NativeTCPClientHandle) => void) | null;
+}
+
+/** An accepted connection's handle. @internal */
+export interface NativeTCPClientHandle {
+  getpeername(out: { address?: string; port?: number; family?: string }): number;
+  close(cb?: () => void): void;
+}
+
+interface TCPWrapBinding {
+  TCP: new (type: number) => NativeTCPHandle;
+  constants: { SOCKET: number; SERVER: number };
+}
+
+function loadTCPWrap(): TCPWrapBinding | null {
+  try {
+    const binding = (process as unknown as { binding(name: string): unknown }).binding('tcp_wrap') as TCPWrapBinding;
+    const proto = binding?.TCP?.prototype as Partial<NativeTCPHandle> | undefined;
+    if (
+      typeof binding.TCP !== 'function' ||
+      typeof binding.constants?.SERVER !== 'number' ||
+      typeof proto?.bind !== 'function' ||
+      typeof proto.bind6 !== 'function' ||
+      typeof proto.listen !== 'function' ||
+      typeof proto.getsockname !== 'function'
+    ) {
+      return null;
+    }
+    return binding;
+  } catch {
+    return null;
+  }
+}
+
+const tcpWrap = loadTCPWrap();
+let nativeEnabled = tcpWrap !== null;
+
+/**
+ * Turn the private fast path off (or back on, when available): specs run
+ * both paths. Returns whether the private path is now in use.
+ * @internal
+ */
+export function _setNativeListen(enabled: boolean): boolean {
+  nativeEnabled = enabled && tcpWrap !== null;
+  return nativeEnabled;
+}
+
+/** Whether listenTCP binds through the private handle (synchronous errors). @internal */
+export function nativeListenAvailable(): boolean {
+  return nativeEnabled;
+}
+
+/** A Node-style system error (`code`, `errno`, `syscall`, `address`, `port`). @internal */
+export function errnoError(errno: number, syscall: string, address: string, port: number): NodeJS.ErrnoException {
+  const [code, description] = getSystemErrorMap().get(errno) ?? ['UNKNOWN', 'unknown error'];
+  const err = new Error(`${syscall} ${code}: ${description} ${address}:${port}`) as NodeJS.ErrnoException & {
+    address: string;
+    port: number;
+  };
+  err.errno = errno;
+  err.code = code;
+  err.syscall = syscall;
+  err.address = address;
+  err.port = port;
+  return err;
+}
+
+/**
+ * Create, bind and listen a server handle synchronously. Throws the system
+ * error (with `code`, e.g. EADDRINUSE) when bind or listen fails.
+ * @internal
+ */
+export function listenNative(address: string, port: number, ipv6: boolean, backlog: number): NativeTCPHandle {
+  const binding = tcpWrap as TCPWrapBinding;
+  const handle = new binding.TCP(binding.constants.SERVER);
+  let err = ipv6 ? handle.bind6(address, port, 0) : handle.bind(address, port);
+  if (err !== 0) {
+    handle.close();
+    throw errnoError(err, 'bind', address, port);
+  }
+  err = handle.listen(backlog);
+  if (err !== 0) {
+    handle.close();
+    throw errnoError(err, 'listen', address, port);
+  }
+  return handle;
+}
