@@ -366,6 +366,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     }
     const r = this.#result;
     if (r instanceof Failure) {
+      // The Failure is about to be held by the unhandled-error registry:
+      // it must not keep this Deferred reachable through its stack frames.
+      r.cleanFailure();
       const info = (this.#debug ??= new DebugInfo());
       info.failResult = r;
       watchForUnhandled(this, info);
