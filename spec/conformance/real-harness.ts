@@ -2,8 +2,14 @@
  * The real side of the conformance suites: a fresh Reactor per test, real
  * sockets on 127.0.0.1 port 0. Helper module, not a spec.
  */
+import type { IPv4Address } from '../../src/address';
+import type { IListeningPort } from '../../src/interfaces/connector';
+import type { IClientFactory, IProtocolFactory } from '../../src/interfaces/protocol';
+import type { IReactorTCP } from '../../src/interfaces/tcp';
 import { Reactor } from '../../src/reactor';
-import type { TimeHarness } from './harness';
+import { connectTCP, listenTCP } from '../../src/tcp';
+import type { Recorder } from '../testing/recorder';
+import { PairClientFactory, serverFactory, type Pair, type TimeHarness, type TransportHarness } from './harness';
 
 /** Wait `ms` milliseconds of wall time (only to let real I/O and timers happen). */
 export function sleep(ms: number): Promise<void> {
@@ -34,3 +40,64 @@ export function makeReactorTimeHarness(): TimeHarness {
     teardown: stop,
   };
 }
+
+/** Connections over real sockets on 127.0.0.1 (port 0), one fresh Reactor per harness. */
+export function makeRealTransportHarness(): TransportHarness {
+  const { reactor, stop } = startReactor();
+  const ports: IListeningPort[] = [];
+  const tcp = reactor as Reactor & Partial<IReactorTCP>;
+  const listen = (f: IProtocolFactory): IListeningPort =>
+    typeof tcp.listenTCP === 'function'
+      ? tcp.listenTCP(0, f, { interface: '127.0.0.1' })
+      : listenTCP(reactor, 0, f, { interface: '127.0.0.1' });
+  const dial = (port: number, f: IClientFactory): void => {
+    if (typeof tcp.connectTCP === 'function') tcp.connectTCP('127.0.0.1', port, f);
+    else connectTCP(reactor, '127.0.0.1', port, f);
+  };
+  const settle = async (done: () => boolean, what: string): Promise<void> => {
+    const deadline = Date.now() + SETTLE_LIMIT_MS;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`real harness: timed out waiting for ${what}`);
+      await sleep(2);
+    }
+    await idle();
+  };
+  const idle = async (): Promise<void> => {
+    // A few loop turns with real time in between: long enough for a second,
+    // wrong callback (or bytes that should not arrive) to show up.
+    for (let i = 0; i < 3; i++) await sleep(10);
+  };
+  return {
+    async connect<S extends Recorder, C extends Recorder>(makeServer: () => S, makeClient: () => C): Promise<Pair<S, C>> {
+      let server: S | null = null;
+      let client: C | null = null;
+      const port = listen(
+        serverFactory(() => {
+          if (server !== null) throw new Error('real harness: a second connection arrived');
+          return (server = makeServer());
+        }),
+      );
+      ports.push(port);
+      const clientFactory = new PairClientFactory(() => (client = makeClient()));
+      dial((port.getHost() as IPv4Address).port, clientFactory);
+      const made = () => server !== null && client !== null && server.events.includes('made') && client.events.includes('made');
+      const deadline = Date.now() + SETTLE_LIMIT_MS;
+      while (!made()) {
+        if (clientFactory.failures.length > 0) throw clientFactory.failures[0]!.value;
+        if (Date.now() > deadline) throw new Error('real harness: timed out waiting for the connection');
+        await sleep(2);
+      }
+      const s = server as unknown as S;
+      const c = client as unknown as C;
+      return { server: s, client: c, serverTransport: s.transport!, clientTransport: c.transport! };
+    },
+    settle,
+    idle,
+    async teardown(): Promise<void> {
+      for (const p of ports) await p.stopListening();
+      await stop();
+    },
+  };
+}
+
+const SETTLE_LIMIT_MS = 5000;
