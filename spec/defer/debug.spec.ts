@@ -173,3 +173,25 @@ describe('setDebugging', () => {
     expect(getDebugging()).toBe(true);
   });
 });
+
+describe('setDebugging and chainDeferred', () => {
+  afterEach(() => setDebugging(false));
+
+  it('a Deferred fired through chainDeferred records where the chain fired', () => {
+    setDebugging(true);
+    const a = new Deferred<string>();
+    const b = new Deferred<string>();
+    a.chainDeferred(b);
+    (function fireTheSource(): void {
+      a.callback('x');
+    })();
+    let err: unknown;
+    try {
+      b.callback('again');
+    } catch (e) {
+      err = e;
+    }
+    const lines = (err as Error).message.split('\n');
+    expect(lines.some((l) => l.startsWith(' I:') && /\bat fireTheSource\b/.test(l))).toBe(true);
+  });
+});

@@ -51,8 +51,12 @@ export class DebugInfo {
   }
 }
 
-/** The stack above `above` as text (frames only). @internal */
-export function captureStack(above: Function): string {
+/**
+ * The stack above the frame of `above` as text (frames only); without
+ * `above`, the stack of the caller.
+ * @internal
+ */
+export function captureStack(above: Function = captureStack): string {
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, above);
   const stack = holder.stack ?? '';

@@ -63,11 +63,18 @@ export class DeferredList<T = unknown, R = DeferredListEntry<T>[]> extends Defer
   readonly resultList: (DeferredListEntry<T> | undefined)[];
   /** How many members have fired. */
   finishedCount = 0;
+  /** See {@link DeferredListOptions.fireOnOneCallback}. */
   readonly fireOnOneCallback: boolean;
+  /** See {@link DeferredListOptions.fireOnOneErrback}. */
   readonly fireOnOneErrback: boolean;
+  /** See {@link DeferredListOptions.consumeErrors}. */
   readonly consumeErrors: boolean;
   #members: Deferred<T>[];
 
+  /**
+   * @param deferredList - the members (Promises are wrapped with `Deferred.fromPromise`).
+   * @throws TypeError when it is not an iterable of Deferreds or Promises.
+   */
   constructor(deferredList: Iterable<DeferredLike<T>>, options: DeferredListOptions = {}) {
     super();
     const members = toDeferreds(deferredList, 'deferredList');

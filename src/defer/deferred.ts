@@ -176,7 +176,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       }
       throw this.#alreadyCalled();
     }
-    if (this.#debug !== null && getDebugging()) this.#debug.invoker = captureStack(caller);
+    if (getDebugging()) (this.#debug ??= new DebugInfo()).invoker = captureStack(caller);
     this.#called = true;
     // A fired Deferred never calls its canceller: drop it, so a canceller
     // that refers back to the Deferred does not keep a cycle alive.
@@ -308,7 +308,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
               else current.#result = new Failure(target.#alreadyCalled());
               continue;
             }
-            if (target.#debug !== null && getDebugging()) target.#debug.invoker = captureStack(Deferred.prototype.chainDeferred);
+            if (getDebugging()) (target.#debug ??= new DebugInfo()).invoker = captureStack();
             target.#called = true;
             target.#canceller = null;
             target.#result = result;

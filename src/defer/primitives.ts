@@ -135,7 +135,9 @@ export class DeferredQueue<T = unknown> {
   readonly waiting: Deferred<T>[] = [];
   /** Objects waiting for a `get()`. */
   readonly pending: T[] = [];
+  /** Most objects kept waiting for a `get()` (undefined: unlimited). */
   readonly size: number | undefined;
+  /** Most `get()`s kept waiting for an object (undefined: unlimited). */
   readonly backlog: number | undefined;
   readonly #cancelGet = (d: Deferred<T>): void => {
     const i = this.waiting.indexOf(d);
