@@ -7,7 +7,7 @@ import { IPv4Address } from '../../src/address';
 import { ConnectionAborted, ConnectionDone, ConnectionLost, RuntimeError } from '../../src/errors';
 import type { IAddress } from '../../src/interfaces/address';
 import { captureLogEvents } from '../../src/logger';
-import { HalfCloseRecorder, Recorder, StrictPushProducer } from '../testing/recorder';
+import { FlowRecorder, HalfCloseRecorder, Recorder, StrictPushProducer } from '../testing/recorder';
 import type { TransportHarness } from './harness';
 
 const lostOnce = (r: Recorder) => r.reasons.length >= 1;
@@ -225,6 +225,55 @@ export function transportConformance(name: string, makeHarness: () => TransportH
         stop();
       }
       expect(events.some((e) => e.failure?.value === boom)).toBe(true);
+    });
+
+    it('loseConnection waits for a registered producer to unregister, then closes cleanly', async () => {
+      const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const p = new StrictPushProducer();
+      clientTransport.registerProducer(p, true);
+      clientTransport.write(Buffer.from('body'));
+      clientTransport.loseConnection();
+      await h.settle(() => server.received().toString() === 'body', 'the bytes arrived');
+      await h.idle();
+      expect(client.reasons).toHaveLength(0);
+      expect(server.reasons).toHaveLength(0);
+      clientTransport.unregisterProducer();
+      await h.settle(() => lostOnce(server) && lostOnce(client), 'both sides lost the connection');
+      expect(client.reasons[0]!.value).toBeInstanceOf(ConnectionDone);
+      expect(p.calls).toEqual([]);
+    });
+
+    it('written bytes count in getWriteBufferSize until they are sent', async () => {
+      const { server, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      clientTransport.write(Buffer.alloc(100));
+      expect(clientTransport.getWriteBufferSize()).toBe(100);
+      await h.settle(() => server.received().length === 100, 'the bytes arrived');
+      expect(clientTransport.getWriteBufferSize()).toBe(0);
+    });
+
+    it('pauseWriting when the write buffer goes strictly over the high-water mark, resumeWriting once it drains', async () => {
+      const { client, clientTransport, server } = await h.connect(() => new Recorder(), () => new FlowRecorder());
+      clientTransport.setWriteBufferLimits(10, 2);
+      clientTransport.write(Buffer.alloc(10));
+      expect(client.events).toEqual(['made']);
+      clientTransport.write(Buffer.alloc(1));
+      expect(client.events).toEqual(['made', 'pauseWriting']);
+      await h.settle(() => client.events.includes('resumeWriting'), 'resumeWriting');
+      expect(client.events).toEqual(['made', 'pauseWriting', 'resumeWriting']);
+      await h.settle(() => server.received().length === 11, 'the bytes arrived');
+    });
+
+    it('a streaming producer is paused over the high-water mark and resumed when the buffer drains', async () => {
+      const { server, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const p = new StrictPushProducer();
+      clientTransport.registerProducer(p, true);
+      clientTransport.setWriteBufferLimits(10, 2);
+      clientTransport.write(Buffer.alloc(11));
+      expect(p.state).toBe('paused');
+      await h.settle(() => p.state === 'running', 'the producer was resumed');
+      expect(p.calls).toEqual(['pause', 'resume']);
+      await h.settle(() => server.received().length === 11, 'the bytes arrived');
+      clientTransport.unregisterProducer();
     });
 
     it('the TCP options read back what was set; setWriteBufferLimits refuses low > high', async () => {
