@@ -4,6 +4,7 @@ import { ConnectionLost, ConnectionRefusedError, NotConnectingError, RuntimeErro
 import type { ConnectorState, IConnector } from '../../src/interfaces/connector';
 import { captureLogEvents } from '../../src/logger';
 import { Protocol } from '../../src/protocol/protocol';
+import { reactor } from '../../src/reactor';
 import { ReconnectingClientFactory } from '../../src/protocol/reconnecting';
 import { Clock } from '../../src/task/clock';
 
@@ -61,6 +62,17 @@ describe('ReconnectingClientFactory', () => {
     expect(f.continueTrying).toBe(true);
     expect(f.clock).toBeNull();
     expect(f.connector).toBeNull();
+  });
+
+  it('without a clock, retries are scheduled on the global reactor', () => {
+    const f = new ReconnectingClientFactory();
+    const connector = new FakeConnector();
+    const before = reactor.getDelayedCalls().length;
+    f.clientConnectionLost(connector, lost());
+    expect(f.clock).toBe(reactor);
+    expect(reactor.getDelayedCalls()).toHaveLength(before + 1);
+    f.stopTrying();
+    expect(reactor.getDelayedCalls()).toHaveLength(before);
   });
 
   it('a lost connection schedules one reconnection on the parametrized clock', () => {

@@ -2,7 +2,8 @@ import { Deferred, DeferredList, fail } from '../../src/defer';
 import { Failure } from '../../src/defer/failure';
 import { TorsionError } from '../../src/errors';
 import { Clock } from '../../src/task/clock';
-import { Cooperator, CooperativeTask } from '../../src/task/cooperator';
+import { reactor } from '../../src/reactor';
+import { Cooperator, CooperativeTask, coiterate, cooperate, globalCooperator } from '../../src/task/cooperator';
 import { NotPaused, SchedulerStopped, TaskDone, TaskFailed, TaskFinished, TaskStopped } from '../../src/task/errors';
 import { watch } from './deferred-helpers';
 
@@ -499,6 +500,33 @@ describe('CooperativeTask run states', () => {
     cooperator.stop();
     for (const w of outcomes) {
       expect(w.outcome.state === 'failure' && w.outcome.failure.check(SchedulerStopped)).toBe(SchedulerStopped);
+    }
+  });
+});
+
+describe('cooperate and coiterate', () => {
+  it('run tasks on the global Cooperator, ticking on the global reactor', async () => {
+    const out: string[] = [];
+    function* named(name: string, n: number) {
+      for (let i = 0; i < n; i++) {
+        out.push(`${name}${i}`);
+        yield;
+      }
+    }
+    const task = cooperate(named('a', 3));
+    const d = coiterate(named('b', 2));
+    expect(globalCooperator().running).toBe(true);
+    // Nothing runs before the reactor does: the first tick waits on it.
+    expect(out).toEqual([]);
+    expect(reactor.getDelayedCalls()).toHaveLength(1);
+    const done = reactor.run({ installSignalHandlers: false });
+    try {
+      await Promise.all([task.whenDone().asPromise(), d.asPromise()]);
+      expect(out).toEqual(['a0', 'b0', 'a1', 'b1', 'a2']);
+      expect(reactor.getDelayedCalls()).toHaveLength(0);
+    } finally {
+      reactor.stop();
+      await done;
     }
   });
 });

@@ -1,5 +1,6 @@
 import { Deferred, fail } from '../../src/defer';
 import { RuntimeError } from '../../src/errors';
+import { reactor } from '../../src/reactor';
 import { Clock } from '../../src/task/clock';
 import { LoopingCall } from '../../src/task/looping-call';
 import { assertNoResult, failureResultOf, successResultOf, watch } from './deferred-helpers';
@@ -13,6 +14,10 @@ function loop<A extends unknown[]>(clock: Clock, f: (...args: A) => unknown, ...
 }
 
 describe('LoopingCall', () => {
+  it("its default clock is the global reactor", () => {
+    expect(new LoopingCall(() => undefined).clock).toBe(reactor);
+  });
+
   it('calls the function now and then every interval, with its arguments', () => {
     const clock = new Clock();
     const calls: [string, string][] = [];

@@ -1,5 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { Deferred, fail, succeed } from '../../src/defer';
-import { ReactorNotRunning } from '../../src/errors';
+import { ReactorNotRestartable, ReactorNotRunning } from '../../src/errors';
+import { Reactor } from '../../src/reactor';
+import { deferLater } from '../../src/task/defer-later';
 import type { EventPhase, IReactorCore, TriggerId } from '../../src/interfaces/core';
 import type { IDelayedCall } from '../../src/interfaces/time';
 import { captureLogEvents, type LogEvent } from '../../src/logger';
@@ -262,5 +266,105 @@ describe('react', () => {
 
   it('a main that is not a function is a TypeError', async () => {
     await expect(react(null as unknown as () => Deferred<void>, [], new FakeReactor())).rejects.toThrow(TypeError);
+  });
+
+  describe('with a real Reactor', () => {
+    it('runs a fresh Reactor until main settles, stops it, and resolves with 0 once run() is done', async () => {
+      const r = new Reactor();
+      const seen: number[] = [];
+      const code = await react(
+        async (reactor: Reactor, n: number) => {
+          // As in Twisted, main is called before the reactor runs.
+          expect(reactor.running).toBe(false);
+          seen.push(await deferLater(reactor, 0.01, () => n * 2));
+          return 'ignored';
+        },
+        [21],
+        r,
+      );
+      expect(code).toBe(0);
+      expect(process.exitCode).toBe(0);
+      expect(seen).toEqual([42]);
+      expect(r.running).toBe(false);
+      // run() has finished: the reactor cannot be run again.
+      expect(() => r.run()).toThrow(ReactorNotRestartable);
+    });
+
+    it('exits 1 with the failure logged when main fails on a real Reactor', async () => {
+      const r = new Reactor();
+      const code = await react(
+        (reactor: Reactor) => deferLater(reactor, 0, () => {
+          throw new ExpectedException('late');
+        }),
+        [],
+        r,
+      );
+      expect(code).toBe(1);
+      expect(mainErrors(events)).toHaveLength(1);
+      expect(r.running).toBe(false);
+    });
+
+    it('a main that stops the reactor itself ends react with 0 and one stop()', async () => {
+      const r = new Reactor();
+      const stop = jest.spyOn(r, 'stop');
+      const code = await react(
+        (reactor: Reactor) => {
+          reactor.callLater(0.01, () => reactor.stop());
+          return new Deferred<void>();
+        },
+        [],
+        r,
+      );
+      expect(code).toBe(0);
+      expect(stop).toHaveBeenCalledTimes(1);
+    });
+
+    it('an already-fired result stops the reactor right after startup', async () => {
+      const r = new Reactor();
+      const ran: string[] = [];
+      r.addSystemEventTrigger('after', 'startup', () => ran.push('started'));
+      r.addSystemEventTrigger('after', 'shutdown', () => ran.push('shut down'));
+      expect(await react(() => succeed('ok'), [], r)).toBe(0);
+      expect(ran).toEqual(['started', 'shut down']);
+    });
+
+    it('rejects with ReactorNotRestartable for a reactor that already ran', async () => {
+      const r = new Reactor();
+      const done = r.run();
+      r.stop();
+      await done;
+      await expect(react(() => succeed(null), [], r)).rejects.toThrow(ReactorNotRestartable);
+    });
+  });
+
+  describe('in a child process with the global reactor', () => {
+    const root = path.resolve(__dirname, '../..');
+    const runChild = (body: string) =>
+      spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', body], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
+    const prelude = "const { react, deferLater, SystemExit } = require('./src/task');";
+
+    it('the process exits by itself with code 0 after main succeeds', () => {
+      const child = runChild(`${prelude} react(async (reactor) => { await deferLater(reactor, 0.01); console.log('main done'); });`);
+      expect(child.error).toBeUndefined();
+      expect(child.stdout).toContain('main done');
+      expect(child.status).toBe(0);
+    });
+
+    it('the process exits with code 1 and logs the failure when main fails', () => {
+      const child = runChild(`${prelude} react((reactor) => deferLater(reactor, 0.01, () => { throw new Error('kaput'); }));`);
+      expect(child.status).toBe(1);
+      expect(child.stderr).toContain('main function encountered error');
+      expect(child.stderr).toContain('kaput');
+    });
+
+    it('the process exits with the code of a SystemExit', () => {
+      const child = runChild(`${prelude} react(async () => { throw new SystemExit(3); });`);
+      expect(child.status).toBe(3);
+      expect(child.stderr).not.toContain('main function encountered error');
+    });
   });
 });

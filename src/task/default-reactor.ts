@@ -10,11 +10,10 @@
  * @internal
  * @module
  */
-import type { IReactorCore } from '../interfaces/core';
-import type { IReactorTime } from '../interfaces/time';
+import type { Reactor } from '../reactor';
 
-/** The parts of the global reactor these helpers use. @internal */
-export type DefaultReactor = IReactorTime & IReactorCore;
+/** The type of the global reactor. @internal */
+export type DefaultReactor = Reactor;
 
 let cached: DefaultReactor | null = null;
 

@@ -7,9 +7,9 @@ import { maybeDeferred } from '../defer';
 import { Failure } from '../defer/failure';
 import { ReactorNotRunning, TorsionError } from '../errors';
 import type { IReactorCore } from '../interfaces/core';
+import type { Reactor } from '../reactor';
 import { Logger } from '../logger';
 import { checkFunction } from '../validate';
-import type { IReactorTime } from '../interfaces/time';
 import { getGlobalReactor } from './default-reactor';
 
 const log = new Logger('torsion.task');
@@ -55,7 +55,7 @@ export class SystemExit extends TorsionError {
  * });
  * ```
  */
-export async function react<A extends unknown[], R extends IReactorCore = IReactorCore & IReactorTime>(
+export async function react<A extends unknown[], R extends IReactorCore = Reactor>(
   main: (reactor: R, ...argv: A) => unknown,
   argv?: A,
   reactor?: R,
