@@ -1,0 +1,250 @@
+/**
+ * Helpers shared by the TCP specs: a fake reactor for unit specs (a Clock
+ * plus a controllable resolver and reader set), a running real Reactor per
+ * integration test, and recording protocols/factories.
+ */
+import { Deferred } from '../../src/defer/deferred';
+import type { Failure } from '../../src/defer/failure';
+import type { IAddress } from '../../src/interfaces/address';
+import type { IConnector } from '../../src/interfaces/connector';
+import type { EventPhase, TriggerId } from '../../src/interfaces/core';
+import type { IFileDescriptor, IHandleDescriptor, IReadDescriptor } from '../../src/interfaces/fdset';
+import { ClientFactory, Factory, Protocol } from '../../src/protocol';
+import { Reactor } from '../../src/reactor';
+import { Clock } from '../../src/task/clock';
+import type { TCPReactor } from '../../src/tcp';
+
+/** A deterministic TCPReactor: Clock time, resolve() answered by the test. */
+export class FakeTCPReactor extends Clock implements TCPReactor {
+  readonly readers = new Set<IFileDescriptor>();
+  readonly tracked = new Set<IFileDescriptor>();
+  readonly resolutions: { name: string; d: Deferred<string> }[] = [];
+  running = true;
+
+  resolve(name: string): Deferred<string> {
+    const d = new Deferred<string>();
+    this.resolutions.push({ name, d });
+    return d;
+  }
+  addReader(r: IReadDescriptor | IHandleDescriptor): void {
+    if (this.readers.has(r)) return;
+    this.readers.add(r);
+    (r as IHandleDescriptor).startReading();
+  }
+  removeReader(r: IReadDescriptor | IHandleDescriptor): void {
+    if (this.readers.delete(r)) (r as IHandleDescriptor).stopReading();
+  }
+  addWriter(): void {}
+  removeWriter(): void {}
+  removeAll(): IFileDescriptor[] {
+    const all = [...this.readers];
+    for (const r of all) this.removeReader(r as IHandleDescriptor);
+    return all;
+  }
+  getReaders(): IFileDescriptor[] {
+    return [...this.readers];
+  }
+  getWriters(): IFileDescriptor[] {
+    return [];
+  }
+  _trackConnection(d: IFileDescriptor): void {
+    this.tracked.add(d);
+  }
+  _untrackConnection(d: IFileDescriptor): void {
+    this.tracked.delete(d);
+  }
+  run(): Promise<void> {
+    return Promise.resolve();
+  }
+  stop(): void {}
+  crash(): void {}
+  callWhenRunning(): undefined {
+    return undefined;
+  }
+  addSystemEventTrigger<A extends unknown[]>(phase: EventPhase, eventType: string, _fn: (...args: A) => unknown, ..._args: A): TriggerId {
+    return { phase, eventType };
+  }
+  removeSystemEventTrigger(): void {}
+  fireSystemEvent(): void {}
+}
+
+/** A one-shot promise with its resolver: a Failure is a value here, unlike a Deferred. */
+export class Signal<T> implements PromiseLike<T> {
+  called = false;
+  value: T | undefined = undefined;
+  readonly #promise: Promise<T>;
+  #resolve!: (v: T) => void;
+  constructor() {
+    this.#promise = new Promise<T>((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+  fire(v: T): void {
+    if (this.called) return;
+    this.called = true;
+    this.value = v;
+    this.#resolve(v);
+  }
+  then<A = T, B = never>(
+    onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B> {
+    return this.#promise.then(onfulfilled, onrejected);
+  }
+}
+
+/** One callback or event, as recorded by the recording factory/protocol. */
+export type Event = [string, ...unknown[]];
+
+/** A protocol that records its callbacks into a shared log. */
+export class RecordingProtocol extends Protocol {
+  events: Event[] = [];
+  received: Buffer[] = [];
+  lost = new Signal<Failure>();
+  made = new Signal<RecordingProtocol>();
+  override connectionMade(): void {
+    this.events.push(['connectionMade']);
+    this.made.fire(this);
+  }
+  override dataReceived(data: Buffer): void {
+    this.events.push(['dataReceived', data.length]);
+    this.received.push(data);
+  }
+  override connectionLost(reason: Failure): void {
+    this.events.push(['connectionLost', reason]);
+    this.lost.fire(reason);
+  }
+  /** Everything received so far. */
+  data(): Buffer {
+    return Buffer.concat(this.received);
+  }
+}
+
+/** A client factory that records the factory callbacks (with the protocol's). */
+export class RecordingClientFactory<P extends Protocol = RecordingProtocol> extends ClientFactory<P> {
+  events: Event[] = [];
+  protocols: P[] = [];
+  connectors: IConnector[] = [];
+  failed = new Signal<Failure>();
+  lost = new Signal<Failure>();
+  /** Set to return null (refuse) from buildProtocol. */
+  refuse = false;
+
+  constructor(protocol: new () => P = RecordingProtocol as unknown as new () => P) {
+    super();
+    this.protocol = protocol;
+  }
+  override startFactory(): void {
+    this.events.push(['startFactory']);
+  }
+  override stopFactory(): void {
+    this.events.push(['stopFactory']);
+  }
+  override doStart(): void {
+    this.events.push(['doStart']);
+    super.doStart();
+  }
+  override doStop(): void {
+    this.events.push(['doStop']);
+    super.doStop();
+  }
+  override startedConnecting(connector: IConnector): void {
+    this.events.push(['startedConnecting', connector]);
+    this.connectors.push(connector);
+  }
+  override buildProtocol(addr: IAddress): P | null {
+    this.events.push(['buildProtocol', addr]);
+    if (this.refuse) return null;
+    const p = super.buildProtocol(addr) as P;
+    this.protocols.push(p);
+    return p;
+  }
+  override clientConnectionFailed(connector: IConnector, reason: Failure): void {
+    this.events.push(['clientConnectionFailed', connector, reason]);
+    this.connectors.push(connector);
+    this.failed.fire(reason);
+  }
+  override clientConnectionLost(connector: IConnector, reason: Failure): void {
+    this.events.push(['clientConnectionLost', connector, reason]);
+    this.connectors.push(connector);
+    this.lost.fire(reason);
+  }
+  /** Just the callback names. */
+  names(): string[] {
+    return this.events.map((e) => e[0]);
+  }
+}
+
+/** A server factory that keeps the protocols it built. */
+export class RecordingServerFactory<P extends Protocol = RecordingProtocol> extends Factory<P> {
+  protocols: P[] = [];
+  built = new Signal<P>();
+  refuse = false;
+  starts = 0;
+  stops = 0;
+  constructor(protocol: new () => P = RecordingProtocol as unknown as new () => P) {
+    super();
+    this.protocol = protocol;
+  }
+  override startFactory(): void {
+    this.starts += 1;
+  }
+  override stopFactory(): void {
+    this.stops += 1;
+  }
+  override buildProtocol(addr: IAddress): P | null {
+    if (this.refuse) return null;
+    const p = super.buildProtocol(addr) as P;
+    this.protocols.push(p);
+    this.built.fire(p);
+    return p;
+  }
+}
+
+/**
+ * A real reactor per test: `const h = useReactor()` in a describe; `h.r`
+ * is a running Reactor, stopped (and awaited) after each test.
+ */
+export function useReactor(): { r: Reactor } {
+  const holder = {} as { r: Reactor; done: Promise<void> };
+  beforeEach(() => {
+    holder.r = new Reactor();
+    holder.done = holder.r.run();
+  });
+  afterEach(async () => {
+    if (holder.r.running) holder.r.stop();
+    await holder.done;
+  });
+  return holder;
+}
+
+/** Wait for a Deferred (or promise), failing the test after `ms`. */
+export function within<T>(d: PromiseLike<T>, ms = 5000, what = 'event'): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
+    Promise.resolve(d).then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Resolve after `ms` milliseconds of real time (lets sockets make progress). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolve once `cond()` is true (polled every few ms), or reject after `ms`. */
+export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await sleep(2);
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Port: synchronous bind, getHost, factory start/stop counting and
+ * stopListening, on real sockets (127.0.0.1) without running a reactor.
+ * The public net.Server fallback (used when Node's tcp_wrap binding is not
+ * available) is exercised too.
+ */
+import { IPv4Address, IPv6Address } from '../../src/address';
+import { Failure } from '../../src/defer/failure';
+import { CannotListenError } from '../../src/errors';
+import { captureLogEvents } from '../../src/logger';
+import { Factory, Protocol } from '../../src/protocol';
+import { Reactor } from '../../src/reactor';
+import { Port, listenTCP } from '../../src/tcp';
+import { _setNativeListen, nativeListenAvailable } from '../../src/tcp/socket';
+import { within } from './harness';
+
+class CountingFactory extends Factory {
+  starts = 0;
+  stops = 0;
+  constructor() {
+    super();
+    this.protocol = Protocol;
+  }
+  override startFactory(): void {
+    this.starts += 1;
+  }
+  override stopFactory(): void {
+    this.stops += 1;
+  }
+}
+
+describe('Port', () => {
+  const ports: Port[] = [];
+  let reactor: Reactor;
+  const listen = (port: number, factory: Factory, options = {}): Port => {
+    const p = listenTCP(reactor, port, factory, { interface: '127.0.0.1', ...options });
+    ports.push(p);
+    return p;
+  };
+  beforeEach(() => {
+    reactor = new Reactor();
+  });
+  afterEach(async () => {
+    for (const p of ports.splice(0)) await p.stopListening();
+  });
+
+  it('uses the synchronous private bind on this Node', () => {
+    expect(nativeListenAvailable()).toBe(true);
+  });
+
+  it('reports the real port of port 0 in getHost(), synchronously', () => {
+    const p = listen(0, new CountingFactory());
+    const host = p.getHost();
+    expect(host).toBeInstanceOf(IPv4Address);
+    expect(host.type).toBe('TCP');
+    expect(host.host).toBe('127.0.0.1');
+    expect(host.port).toBeGreaterThan(0);
+    expect(p.fileno()).toBeGreaterThan(2);
+  });
+
+  it("binds all IPv4 interfaces for interface ''", () => {
+    const p = listen(0, new CountingFactory(), { interface: '' });
+    expect(p.getHost()).toEqual(new IPv4Address('TCP', '0.0.0.0', p.getHost().port));
+  });
+
+  it('binds an IPv6 interface and reports an IPv6Address', () => {
+    let p: Port;
+    try {
+      p = listen(0, new CountingFactory(), { interface: '::1' });
+    } catch (err) {
+      // No IPv6 loopback in this environment: nothing to check.
+      expect(err).toBeInstanceOf(CannotListenError);
+      return;
+    }
+    expect(p.getHost()).toBeInstanceOf(IPv6Address);
+    expect(p.getHost().host).toBe('::1');
+  });
+
+  it('throws CannotListenError synchronously for a port in use, with the system error as cause', () => {
+    const first = listen(0, new CountingFactory());
+    const f = new CountingFactory();
+    let error: unknown;
+    try {
+      listen(first.getHost().port, f);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(CannotListenError);
+    const e = error as CannotListenError;
+    expect(e.port).toBe(first.getHost().port);
+    expect(e.interface).toBe('127.0.0.1');
+    expect((e.cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+    expect(e.message).toMatch(/EADDRINUSE/);
+    expect(f.starts).toBe(0);
+  });
+
+  it('throws CannotListenError for an interface that is not an IP literal', () => {
+    expect(() => listen(0, new CountingFactory(), { interface: 'example.test' })).toThrow(CannotListenError);
+  });
+
+  it('counts doStart/doStop across ports: startFactory on the first, stopFactory after the last', async () => {
+    const f = new CountingFactory();
+    const a = listen(0, f);
+    const b = listen(0, f);
+    expect([f.starts, f.numPorts]).toEqual([1, 2]);
+    await a.stopListening();
+    expect([f.starts, f.stops, f.numPorts]).toEqual([1, 0, 1]);
+    await b.stopListening();
+    expect([f.stops, f.numPorts]).toEqual([1, 0]);
+  });
+
+  it('fires stopListening() after the socket is closed and doStop ran; the port can be bound again', async () => {
+    const f = new CountingFactory();
+    const p = listen(0, f);
+    const port = p.getHost().port;
+    let stopsWhenFired = -1;
+    const d = p.stopListening().addCallback(() => {
+      stopsWhenFired = f.stops;
+    });
+    expect(p.disconnecting).toBe(true);
+    await within(d);
+    expect(stopsWhenFired).toBe(1);
+    expect(p.connected).toBe(false);
+    expect(p.disconnecting).toBe(false);
+    const again = listen(port, new CountingFactory());
+    expect(again.getHost().port).toBe(port);
+  });
+
+  it('fires at once when stopListening() is called on a port that is not listening', async () => {
+    const p = listen(0, new CountingFactory());
+    await p.stopListening();
+    const d = p.stopListening();
+    expect(d.called).toBe(true);
+  });
+
+  it('is a reader and a tracked connection of its reactor while listening', async () => {
+    const p = listen(0, new CountingFactory());
+    expect(reactor.getReaders()).toContain(p);
+    await p.stopListening();
+    expect(reactor.getReaders()).not.toContain(p);
+  });
+
+  it('closes on connectionLost (reactor shutdown) exactly once', () => {
+    const f = new CountingFactory();
+    const p = listen(0, f);
+    p.connectionLost(new Failure(new Error('shutdown')));
+    p.connectionLost(new Failure(new Error('again')));
+    expect([f.starts, f.stops, p.connected]).toEqual([1, 1, false]);
+  });
+});
+
+describe('Port without the private binding (public net.Server fallback)', () => {
+  let reactor: Reactor;
+  beforeEach(() => {
+    reactor = new Reactor();
+    _setNativeListen(false);
+  });
+  afterEach(() => {
+    _setNativeListen(true);
+  });
+
+  it('listens on port 0 and learns the real port once Node has bound it', async () => {
+    const f = new CountingFactory();
+    const p = listenTCP(reactor, 0, f, { interface: '127.0.0.1' });
+    expect(f.starts).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(p.getHost().port).toBeGreaterThan(0);
+    await within(p.stopListening());
+    expect(f.stops).toBe(1);
+  });
+
+  it('delivers a bind error as a logged CannotListenError and a failed stopListening()', async () => {
+    _setNativeListen(true);
+    const taken = listenTCP(reactor, 0, new CountingFactory(), { interface: '127.0.0.1' });
+    _setNativeListen(false);
+    const f = new CountingFactory();
+    const [events, stop] = captureLogEvents();
+    try {
+      const p = listenTCP(reactor, taken.getHost().port, f, { interface: '127.0.0.1' });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(p.connected).toBe(false);
+      expect(f.stops).toBe(1);
+      expect(events.some((e) => e.failure?.value instanceof CannotListenError)).toBe(true);
+      await expect(p.stopListening()).rejects.toBeInstanceOf(CannotListenError);
+    } finally {
+      stop();
+      await taken.stopListening();
+    }
+  });
+});
