@@ -1,0 +1,183 @@
+/**
+ * W4: connection setup rate over 127.0.0.1: 20,000 short connections, 50
+ * at a time. A connection is: the client connects, the server accepts and
+ * closes it at once (server first, so TIME_WAIT lands on the server side and
+ * does not eat ephemeral ports), the client sees the close, and a new
+ * connection takes its place. Reports connections/s (client side done) and
+ * then waits until the server side has seen every close too.
+ *
+ * The "reconnect" row drives the same load through `connector.connect()`
+ * from clientConnectionLost (Twisted's reconnect idiom) instead of a new
+ * connectTCP per connection; its raw column is the same node:net code.
+ *
+ * Sizes: CONNECT_TOTAL (default 20000), CONNECT_CONCURRENCY (default 50),
+ * CONNECT_ROUNDS (default 3).
+ *
+ * Run: `npx tsx bench/tcp-connect.ts`
+ * @internal
+ */
+import * as net from 'node:net';
+
+import type { Failure } from '../src/defer/failure';
+import type { IConnector } from '../src/interfaces/connector';
+import { ClientFactory, Factory } from '../src/protocol/factory';
+import { Protocol } from '../src/protocol/protocol';
+import type { Reactor } from '../src/reactor';
+import { alternate, closeRaw, envInt, listenRaw, median, nowMs, progress, report, withReactor, tcp, portOf, type Row } from './common';
+
+/** Counts one round's connections and resolves with conns/s once all are done on both sides. */
+class Counter {
+  started = 0;
+  clientDone = 0;
+  serverDone = 0;
+  errors = 0;
+  t0 = nowMs();
+  rate = 0;
+  #resolve: (rate: number) => void = () => {};
+  readonly done: Promise<number>;
+  constructor(
+    readonly total: number,
+    readonly concurrency: number,
+  ) {
+    this.done = new Promise((r) => (this.#resolve = r));
+  }
+  /** A client connection ended; returns whether another should start. */
+  clientEnded(): boolean {
+    this.clientDone++;
+    if (this.clientDone === this.total) {
+      this.rate = this.total / ((nowMs() - this.t0) / 1000);
+      this.#check();
+    }
+    if (this.started < this.total) {
+      this.started++;
+      return true;
+    }
+    return false;
+  }
+  serverEnded(): void {
+    this.serverDone++;
+    this.#check();
+  }
+  #check(): void {
+    if (this.clientDone === this.total && this.serverDone === this.total - this.errors) {
+      if (this.errors > 0) progress(`${this.errors} connections failed`);
+      this.#resolve(this.rate);
+    }
+  }
+}
+
+async function rawRound(total: number, concurrency: number): Promise<number> {
+  const c = new Counter(total, concurrency);
+  const server = net.createServer((s) => {
+    s.on('close', () => c.serverEnded());
+    s.end();
+  });
+  const port = await listenRaw(server);
+  const onClose = (): void => {
+    if (c.clientEnded()) one();
+  };
+  const onError = (): void => {
+    c.errors++;
+  };
+  const one = (): void => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', onError);
+    s.on('close', onClose);
+    s.resume();
+  };
+  c.t0 = nowMs();
+  for (let i = 0; i < Math.min(concurrency, total); i++) {
+    c.started++;
+    one();
+  }
+  const rate = await c.done;
+  await closeRaw(server);
+  return rate;
+}
+
+/** The server side: close each accepted connection at once. */
+class Closer extends Protocol {
+  counter!: Counter;
+  override connectionMade(): void {
+    this.transport!.loseConnection();
+  }
+  override connectionLost(): void {
+    this.counter.serverEnded();
+  }
+}
+
+/** The client side: a new connectTCP per connection, or the same connector again. */
+class RateClientFactory extends ClientFactory {
+  constructor(
+    readonly counter: Counter,
+    readonly connectAgain: (connector: IConnector) => void,
+  ) {
+    super();
+    this.protocol = Protocol;
+  }
+  override clientConnectionLost(connector: IConnector, _reason: Failure): void {
+    if (this.counter.clientEnded()) this.connectAgain(connector);
+  }
+  override clientConnectionFailed(connector: IConnector, _reason: Failure): void {
+    this.counter.errors++;
+    this.clientConnectionLost(connector, _reason);
+  }
+}
+
+async function torsionRound(total: number, concurrency: number, reuse: boolean): Promise<number> {
+  return withReactor(async (reactor: Reactor) => {
+    const c = new Counter(total, concurrency);
+    const sf = new (class extends Factory {
+      override buildProtocol(): Closer {
+        const p = new Closer();
+        p.factory = this;
+        p.counter = c;
+        return p;
+      }
+    })();
+    const port = tcp(reactor).listenTCP(0, sf, { interface: '127.0.0.1', backlog: 511 });
+    const portNo = portOf(port);
+    const cf = new RateClientFactory(c, (connector) => {
+      if (reuse) connector.connect();
+      else tcp(reactor).connectTCP('127.0.0.1', portNo, cf);
+    });
+    c.t0 = nowMs();
+    for (let i = 0; i < Math.min(concurrency, total); i++) {
+      c.started++;
+      tcp(reactor).connectTCP('127.0.0.1', portNo, cf);
+    }
+    const rate = await c.done;
+    await port.stopListening();
+    return rate;
+  });
+}
+
+async function main(): Promise<void> {
+  const total = envInt('CONNECT_TOTAL', 20000);
+  const concurrency = envInt('CONNECT_CONCURRENCY', 50);
+  const rounds = envInt('CONNECT_ROUNDS', 3);
+  const rows: Row[] = [];
+  for (const reuse of [false, true]) {
+    const label = `W4 ${total} short conns, ${concurrency} at a time${reuse ? ' (connector.connect() reuse)' : ''}`;
+    const res = await alternate(
+      rounds,
+      {
+        raw: (warm) => rawRound(warm ? total / 10 : total, concurrency),
+        torsion: (warm) => torsionRound(warm ? total / 10 : total, concurrency, reuse),
+      },
+      { onRound: (side, i, r) => progress(`${label} round ${i} ${side}: ${r.toFixed(0)} conn/s`) },
+    );
+    rows.push({ name: label, unit: 'conn/s', raw: median(res.raw), torsion: median(res.torsion), better: 'higher', target: 0.9 });
+  }
+  report('tcp-connect', rows, ['client and server in the same process; the server closes first']);
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
