@@ -1,5 +1,5 @@
 import { Deferred } from '../../src/defer/deferred';
-import { AlreadyCalledError } from '../../src/defer/errors';
+import { AlreadyCalledError, CancelledError } from '../../src/defer/errors';
 import { Failure } from '../../src/defer/failure';
 import { fail, succeed } from '../../src/defer/helpers';
 import { gatherResults } from '../../src/defer/deferred-list';
@@ -374,6 +374,7 @@ describe('chainDeferred', () => {
     a.chainDeferred(b);
     a.callback(2);
     expect(successResultOf(a)).toBeUndefined();
+    failureResultOf(b, CancelledError);
   });
 
   it('refuses itself and non-Deferreds', () => {
