@@ -8,12 +8,10 @@ import { checkDelay, checkFinite } from '../validate';
 
 /**
  * The timer queue a pending {@link DelayedCall} lives in; reached through
- * the call's bucket, so a call carries no back-reference of its own.
+ * the call's chunk, so a call carries no back-reference of its own.
  * @internal
  */
 export interface DelayedCallOwner {
-  /** The due time of a pending call. */
-  _timeOf(call: DelayedCall): number;
   /** Mark a pending call cancelled (it stays in place until skipped or compacted). */
   _cancel(call: DelayedCall): void;
   /** Move a pending call to `now + secondsFromNow`. */
@@ -22,14 +20,16 @@ export interface DelayedCallOwner {
   _delay(call: DelayedCall, seconds: number): void;
 }
 
-/** Where a pending call sits: its bucket, which knows its queue. @internal */
+/** The chunk of a bucket a pending call sits in. @internal */
 export interface DelayedCallSlot {
-  readonly owner: DelayedCallOwner;
+  /** `[time0, seq0, time1, seq1, ...]` of the chunk's slots. */
+  readonly ts: Float64Array;
+  readonly bucket: { readonly owner: DelayedCallOwner };
 }
 
-/** `_idx` of a call that ran. @internal */
+/** `_off` of a call that ran. @internal */
 export const CALLED = -1;
-/** `_idx` of a cancelled call. @internal */
+/** `_off` of a cancelled call. @internal */
 export const CANCELLED = -2;
 
 /**
@@ -57,37 +57,35 @@ export const CANCELLED = -2;
  */
 export class DelayedCall implements IDelayedCall {
   // Plain (non-#) fields because the timer queue reads and writes them on
-  // its hot path; they are not API. A pending call's due time and sequence
-  // number live in its bucket's number arrays, not here: a double field
-  // would cost one more heap allocation per call, and the garbage collector
-  // is most of the cost of a timer.
+  // its hot path; they are not API. Four fields and no double field: the
+  // garbage collector is most of the cost of a million timers, so a pending
+  // call's due time and sequence number live in its chunk's Float64Array
+  // (a double field would be one more heap object per call).
   /** @internal The function; null once called or cancelled (so it can be collected). */
   _fn: ((...args: never[]) => unknown) | null;
   /** @internal Its arguments (null when there are none, or once called or cancelled). */
   _args: unknown[] | null;
-  /** @internal The bucket holding a pending call; null once called or cancelled. */
-  _bucket: DelayedCallSlot | null;
-  /** @internal Absolute slot index in `_bucket` while pending; CALLED or CANCELLED after. */
-  _idx: number;
-  /** @internal The due time, kept once the call is no longer pending. */
-  _t: number | undefined = undefined;
+  /** @internal The chunk holding a pending call; its due time once called or cancelled. */
+  _chunk: DelayedCallSlot | number;
+  /** @internal Slot offset in `_chunk` while pending; CALLED or CANCELLED after. */
+  _off: number;
 
   /** @internal Created by the reactor's timer queue only. */
-  constructor(bucket: DelayedCallSlot, idx: number, fn: (...args: never[]) => unknown, args: unknown[] | null) {
+  constructor(chunk: DelayedCallSlot, off: number, fn: (...args: never[]) => unknown, args: unknown[] | null) {
     this._fn = fn;
     this._args = args;
-    this._bucket = bucket;
-    this._idx = idx;
+    this._chunk = chunk;
+    this._off = off;
   }
 
   /** True once the call has started running. */
   get called(): boolean {
-    return this._idx === CALLED;
+    return this._off === CALLED;
   }
 
   /** True once the call was cancelled. */
   get cancelled(): boolean {
-    return this._idx === CANCELLED;
+    return this._off === CANCELLED;
   }
 
   /** The scheduled function; null once the call ran or was cancelled (as Twisted drops it). */
@@ -103,13 +101,13 @@ export class DelayedCall implements IDelayedCall {
 
   /** When the call is due, in seconds on the reactor's clock. */
   getTime(): number {
-    const b = this._bucket;
-    return b === null ? (this._t as number) : b.owner._timeOf(this);
+    const chunk = this._chunk;
+    return typeof chunk === 'number' ? chunk : chunk.ts[this._off * 2];
   }
 
   /** True while the call has neither run nor been cancelled. */
   active(): boolean {
-    return this._idx >= 0;
+    return this._off >= 0;
   }
 
   /**
@@ -118,7 +116,7 @@ export class DelayedCall implements IDelayedCall {
    */
   cancel(): void {
     this.#checkActive();
-    (this._bucket as DelayedCallSlot).owner._cancel(this);
+    (this._chunk as DelayedCallSlot).bucket.owner._cancel(this);
   }
 
   /**
@@ -129,7 +127,7 @@ export class DelayedCall implements IDelayedCall {
   reset(secondsFromNow: number): void {
     this.#checkActive();
     checkDelay('secondsFromNow', secondsFromNow);
-    (this._bucket as DelayedCallSlot).owner._reset(this, secondsFromNow);
+    (this._chunk as DelayedCallSlot).bucket.owner._reset(this, secondsFromNow);
   }
 
   /**
@@ -140,7 +138,7 @@ export class DelayedCall implements IDelayedCall {
   delay(seconds: number): void {
     this.#checkActive();
     checkFinite('seconds', seconds);
-    (this._bucket as DelayedCallSlot).owner._delay(this, seconds);
+    (this._chunk as DelayedCallSlot).bucket.owner._delay(this, seconds);
   }
 
   /** A description for debugging and log lines. */
@@ -151,8 +149,8 @@ export class DelayedCall implements IDelayedCall {
   }
 
   #checkActive(): void {
-    if (this._idx === CANCELLED) throw new AlreadyCancelled();
-    if (this._idx === CALLED) throw new AlreadyCalled();
+    if (this._off === CANCELLED) throw new AlreadyCancelled();
+    if (this._off === CALLED) throw new AlreadyCalled();
   }
 }
 

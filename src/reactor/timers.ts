@@ -7,11 +7,16 @@
  * bucket's head `(time, seq)`. Calls appended to one delay's bucket are
  * already in due order (the clock never goes back), so scheduling is an
  * O(1) append; running calls is a k-way merge of the buckets that keeps the
- * exact `(time, seq)` order. Calls whose time is not `now + delay` (moved by
- * `delay()`) get a private one-call bucket, which degrades gracefully to a
- * plain heap.
+ * exact `(time, seq)` order. A call moved by `delay()` (its time is not
+ * `now + delay`) gets a private one-call bucket: the worst case is a plain
+ * heap.
  *
- * Cancellation is lazy: a cancelled call stays in its bucket and is skipped
+ * A bucket is a list of fixed-size chunks (16 slots, doubling to 1024):
+ * appends never copy, consumed chunks are recycled through a pool, and each
+ * slot's time and sequence number sit in the chunk's Float64Array, out of the
+ * garbage collector's way — GC is most of what a million timers cost.
+ *
+ * Cancellation is lazy: a cancelled call stays in its slot and is skipped
  * when reached; a call moved by `reset()`/`delay()` leaves a `null` behind.
  * When dead slots pass half of all slots (and 50), the queue is compacted.
  * @internal
@@ -20,20 +25,41 @@
 import { Failure } from '../defer/failure';
 import type { Logger } from '../logger';
 import { checkDelay, checkFunction } from '../validate';
-import { CALLED, CANCELLED, DelayedCall, type DelayedCallOwner, type DelayedCallSlot } from './delayed-call';
+import { DelayedCall, type DelayedCallOwner, type DelayedCallSlot } from './delayed-call';
+
+// Local copies (a cross-module constant or class read in the hot path can
+// compile to a getter call under some CommonJS transpilers).
+const CALLED = -1;
+const CANCELLED = -2;
+const NewDelayedCall = DelayedCall;
+
+const CHUNK_FIRST = 16;
+const CHUNK_MAX = 1024;
+// Chunks kept for reuse, per size.
+const POOL_PER_SIZE = 32;
+
+/** A run of slots of one bucket. @internal */
+export class TimerChunk implements DelayedCallSlot {
+  /** The calls; `null` marks a call that moved away. */
+  readonly items: (DelayedCall | null)[];
+  /** `[time0, seq0, time1, seq1, ...]`. */
+  readonly ts: Float64Array;
+  /** Slots filled so far. */
+  n = 0;
+  constructor(
+    readonly size: number,
+    public bucket: TimerBucket,
+  ) {
+    this.items = new Array<DelayedCall | null>(size).fill(null);
+    this.ts = new Float64Array(size * 2);
+  }
+}
 
 /** One FIFO of calls (one per distinct delay, or private to one moved call). @internal */
-export class TimerBucket implements DelayedCallSlot {
-  /** Slots from `head` on; `null` marks a call that moved away. */
-  items: (DelayedCall | null)[] = [];
-  /** Due time of each slot (a number array keeps doubles unboxed). */
-  times: number[] = [];
-  /** Sequence number of each slot. */
-  seqs: number[] = [];
-  /** Index in `items` of the first slot not yet consumed. */
-  head = 0;
-  /** Absolute index of `items[0]` (calls remember absolute indices). */
-  base = 0;
+export class TimerBucket {
+  /** Chunks in order; the head slot is `chunks[0]` at offset `ho`. */
+  chunks: TimerChunk[] = [];
+  ho = 0;
   /** Heap key: a lower bound of the head call's (time, seq). */
   t = 0;
   s = 0;
@@ -41,7 +67,7 @@ export class TimerBucket implements DelayedCallSlot {
   hi = -1;
   constructor(
     readonly owner: TimerQueue,
-    /** The delay this bucket is keyed by in the map (unused when private). */
+    /** The delay this bucket is keyed by in the map (NaN when private). */
     readonly delay: number,
     /** True for a one-call bucket of a call moved by delay(). */
     readonly isPrivate: boolean,
@@ -49,8 +75,6 @@ export class TimerBucket implements DelayedCallSlot {
 }
 
 const COMPACT_MIN_DEAD = 50;
-// Trim a long-lived bucket's consumed prefix once it is this long and most of the array.
-const TRIM_MIN = 1024;
 // Node's setTimeout keeps delays in a 32-bit signed int of milliseconds.
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -67,6 +91,7 @@ export class TimerQueue implements DelayedCallOwner {
   readonly #log: Logger;
   readonly #read: () => number;
   readonly #buckets = new Map<number, TimerBucket>();
+  readonly #pool = new Map<number, TimerChunk[]>();
   #heap: TimerBucket[] = [];
   #seq = 0;
   // Slots still in buckets (live, cancelled or null) and how many are dead.
@@ -83,6 +108,8 @@ export class TimerQueue implements DelayedCallOwner {
   #inPass = false;
 
   #started = false;
+  // Set by stop() during a pass: the rest of the pass is abandoned.
+  #abort = false;
   #handle: NodeJS.Timeout | NodeJS.Immediate | null = null;
   #handleIsImmediate = false;
   #armedAt = Infinity;
@@ -132,11 +159,13 @@ export class TimerQueue implements DelayedCallOwner {
     const time = this.now() + delay;
     let b = this.#buckets.get(delay);
     if (b === undefined) b = this.#newBucket(delay, time);
-    const items = b.items;
-    const call = new DelayedCall(b, b.base + items.length, fn, args);
-    items.push(call);
-    b.times.push(time);
-    b.seqs.push(this.#seq++);
+    let ch = b.chunks[b.chunks.length - 1];
+    if (ch.n === ch.size) ch = this.#addChunk(b, ch.size);
+    const o = ch.n++;
+    const call = new NewDelayedCall(ch, o, fn, args);
+    ch.items[o] = call;
+    ch.ts[2 * o] = time;
+    ch.ts[2 * o + 1] = this.#seq++;
     this.#slots++;
     if (time < this.#armedAt) this.#noteDue(time);
     return call;
@@ -146,11 +175,12 @@ export class TimerQueue implements DelayedCallOwner {
   getDelayedCalls(): DelayedCall[] {
     const found: { c: DelayedCall; t: number; s: number }[] = [];
     for (const b of this.#heap) {
-      const items = b.items;
-      for (let i = b.head; i < items.length; i++) {
-        const c = items[i];
-        if (c !== null && c._idx >= 0) found.push({ c, t: b.times[i], s: b.seqs[i] });
-      }
+      b.chunks.forEach((ch, k) => {
+        for (let o = k === 0 ? b.ho : 0; o < ch.n; o++) {
+          const c = ch.items[o];
+          if (c !== null && c._off >= 0) found.push({ c, t: ch.ts[2 * o], s: ch.ts[2 * o + 1] });
+        }
+      });
     }
     found.sort((x, y) => x.t - y.t || x.s - y.s);
     return found.map((x) => x.c);
@@ -162,18 +192,11 @@ export class TimerQueue implements DelayedCallOwner {
   }
 
   /** @internal */
-  _timeOf(call: DelayedCall): number {
-    const b = call._bucket as TimerBucket;
-    return b.times[call._idx - b.base];
-  }
-
-  /** @internal */
   _cancel(call: DelayedCall): void {
-    const b = call._bucket as TimerBucket;
+    const ch = call._chunk as TimerChunk;
     // The slot keeps the call (now marked cancelled) until it is skipped.
-    call._t = b.times[call._idx - b.base];
-    call._idx = CANCELLED;
-    call._bucket = null;
+    call._chunk = ch.ts[2 * call._off];
+    call._off = CANCELLED;
     call._fn = null;
     call._args = null;
     this.#dead++;
@@ -186,17 +209,19 @@ export class TimerQueue implements DelayedCallOwner {
     const time = this.now() + secondsFromNow;
     let b = this.#buckets.get(secondsFromNow);
     if (b === undefined) b = this.#newBucket(secondsFromNow, time);
-    this.#place(b, call, time);
+    this.#place(b, call, time, this.#seq++);
+    this.#noteDue(time);
     this.#maybeCompact();
   }
 
   /** @internal */
   _delay(call: DelayedCall, seconds: number): void {
-    const time = this._timeOf(call) + seconds;
+    const time = call.getTime() + seconds;
     this.#vacate(call);
     // `time` is not `now + some delay`, so no shared FIFO is sure to stay
     // sorted with it appended: the call gets a bucket of its own.
-    this.#place(this.#newBucket(NaN, time), call, time);
+    this.#place(this.#newBucket(NaN, time), call, time, this.#seq++);
+    this.#noteDue(time);
     this.#maybeCompact();
   }
 
@@ -204,27 +229,55 @@ export class TimerQueue implements DelayedCallOwner {
     const isPrivate = delay !== delay;
     const b = new TimerBucket(this, delay, isPrivate);
     if (!isPrivate) this.#buckets.set(delay, b);
+    this.#addChunk(b, isPrivate ? 0 : CHUNK_FIRST / 2);
     b.t = time;
     b.s = this.#seq;
     this.#heapPush(b);
     return b;
   }
 
+  /** Append a chunk after one of `prevSize` slots (doubling up to CHUNK_MAX). */
+  #addChunk(b: TimerBucket, prevSize: number): TimerChunk {
+    const size = prevSize === 0 ? 1 : Math.min(prevSize * 2, CHUNK_MAX);
+    const pool = this.#pool.get(size);
+    let ch: TimerChunk;
+    if (pool !== undefined && pool.length > 0) {
+      ch = pool.pop() as TimerChunk;
+      ch.bucket = b;
+    } else {
+      ch = new TimerChunk(size, b);
+    }
+    b.chunks.push(ch);
+    return ch;
+  }
+
+  #releaseChunk(ch: TimerChunk): void {
+    ch.items.fill(null, 0, ch.n);
+    ch.n = 0;
+    let pool = this.#pool.get(ch.size);
+    if (pool === undefined) {
+      pool = [];
+      this.#pool.set(ch.size, pool);
+    }
+    if (pool.length < POOL_PER_SIZE) pool.push(ch);
+  }
+
   #vacate(call: DelayedCall): void {
-    const b = call._bucket as TimerBucket;
-    b.items[call._idx - b.base] = null;
+    (call._chunk as TimerChunk).items[call._off] = null;
     this.#dead++;
   }
 
-  #place(b: TimerBucket, call: DelayedCall, time: number): void {
-    const items = b.items;
-    call._bucket = b;
-    call._idx = b.base + items.length;
-    items.push(call);
-    b.times.push(time);
-    b.seqs.push(this.#seq++);
+  /** Append an existing call to bucket `b`. */
+  #place(b: TimerBucket, call: DelayedCall, time: number, seq: number): void {
+    let ch = b.chunks[b.chunks.length - 1];
+    if (ch.n === ch.size) ch = this.#addChunk(b, ch.size);
+    const o = ch.n++;
+    ch.items[o] = call;
+    ch.ts[2 * o] = time;
+    ch.ts[2 * o + 1] = seq;
+    call._chunk = ch;
+    call._off = o;
     this.#slots++;
-    if (time < this.#armedAt) this.#noteDue(time);
   }
 
   /** A call due at `time` was added: make sure the Node timer fires by then. */
@@ -250,6 +303,7 @@ export class TimerQueue implements DelayedCallOwner {
   /** Stop running calls and release the Node timer; pending calls stay. */
   stop(): void {
     this.#started = false;
+    if (this.#inPass) this.#abort = true;
     this.#disarm();
   }
 
@@ -267,36 +321,59 @@ export class TimerQueue implements DelayedCallOwner {
   };
 
   /**
-   * One pass: run every call due now, in (time, seq) order. Calls scheduled
-   * (or moved) during the pass have a sequence number >= `limit` and wait
-   * for the next pass, even when already due.
+   * One pass (Twisted's `runUntilCurrent`): run every call due now, in
+   * (time, seq) order. The reactor's Node timer calls this; tests drive it
+   * directly with a fake clock.
+   * @internal
+   */
+  runUntilCurrent(): void {
+    if (this.#inPass) throw new Error('runUntilCurrent() is not re-entrant');
+    this.#runDue();
+  }
+
+  /**
+   * Calls scheduled (or moved) during the pass have a sequence number >=
+   * `limit` and wait for the next pass, even when already due.
    */
   #runDue(): void {
     const now = this.#read();
     this.#now = now;
     this.#inPass = true;
+    this.#abort = false;
     const limit = this.#seq;
     const heap = this.#heap;
     try {
-      outer: while (heap.length > 0 && this.#started) {
+      outer: while (heap.length > 0 && !this.#abort) {
         const b = heap[0];
-        const items = b.items;
-        const times = b.times;
-        const seqs = b.seqs;
-        let i = b.head;
+        let ch = b.chunks[0];
+        let items = ch.items;
+        let ts = ch.ts;
+        let o = b.ho;
         for (;;) {
-          if (i >= items.length) break;
-          const c = items[i];
-          if (c === null || c._idx < 0) {
-            i++;
+          if (o >= ch.n) {
+            // End of the filled slots: the bucket is drained, unless this
+            // chunk is full and another follows.
+            if (o < ch.size || b.chunks.length === 1) break;
+            b.chunks.shift();
+            this.#releaseChunk(ch);
+            ch = b.chunks[0];
+            items = ch.items;
+            ts = ch.ts;
+            o = 0;
+            b.ho = 0;
+            continue;
+          }
+          const c = items[o];
+          if (c === null || c._off < 0) {
+            o++;
             this.#slots--;
             this.#dead--;
             continue;
           }
-          const t = times[i];
-          const s = seqs[i];
-          if (t > now || s >= limit || !this.#started) {
-            b.head = i;
+          const t = ts[2 * o];
+          const s = ts[2 * o + 1];
+          if (t > now || s >= limit || this.#abort) {
+            b.ho = o;
             this.#settle(b);
             break outer;
           }
@@ -307,13 +384,12 @@ export class TimerQueue implements DelayedCallOwner {
           if (heap[0] !== b || (c1 !== undefined && keyLess(c1, t, s)) || (c2 !== undefined && keyLess(c2, t, s))) {
             break;
           }
-          i++;
-          b.head = i;
+          o++;
+          b.ho = o;
           this.#slots--;
           // `called` is set before the function runs, as in Twisted.
-          c._idx = CALLED;
-          c._t = t;
-          c._bucket = null;
+          c._off = CALLED;
+          c._chunk = t;
           const fn = c._fn as (...args: unknown[]) => unknown;
           const args = c._args;
           c._fn = null;
@@ -325,7 +401,7 @@ export class TimerQueue implements DelayedCallOwner {
             this.#log.failure(`Unhandled error in delayed call ${fn.name || '<anonymous>'}`, new Failure(err));
           }
         }
-        b.head = i;
+        b.ho = o;
         this.#settle(b);
       }
     } finally {
@@ -336,40 +412,40 @@ export class TimerQueue implements DelayedCallOwner {
   }
 
   /**
-   * After a bucket's head moved: drop dead head slots, re-key it from its
-   * first live call and restore the heap, or remove it when empty.
+   * After a bucket's head moved: drop dead head slots (recycling consumed
+   * chunks), re-key it from its first live call and restore the heap, or
+   * remove it when empty.
    */
   #settle(b: TimerBucket): void {
-    const items = b.items;
-    let i = b.head;
-    while (i < items.length) {
-      const c = items[i];
-      if (c !== null && c._idx >= 0) break;
-      i++;
+    const chunks = b.chunks;
+    let ch = chunks[0];
+    let o = b.ho;
+    for (;;) {
+      if (o >= ch.n) {
+        if (o < ch.size || chunks.length === 1) break;
+        chunks.shift();
+        this.#releaseChunk(ch);
+        ch = chunks[0];
+        o = 0;
+        continue;
+      }
+      const c = ch.items[o];
+      if (c !== null && c._off >= 0) break;
+      o++;
       this.#slots--;
       this.#dead--;
     }
-    if (i >= items.length) {
-      b.head = i;
+    b.ho = o;
+    if (o >= ch.n) {
+      // Empty: leave the heap and the map; the chunk goes back to the pool.
       this.#heapRemove(b);
       if (!b.isPrivate) this.#buckets.delete(b.delay);
+      chunks.length = 0;
+      this.#releaseChunk(ch);
       return;
     }
-    if (i >= TRIM_MIN && i * 2 > items.length) {
-      // Long-lived bucket (a steady stream of same-delay calls): drop the
-      // consumed prefix so the arrays do not grow forever.
-      items.copyWithin(0, i);
-      items.length -= i;
-      b.times.copyWithin(0, i);
-      b.times.length -= i;
-      b.seqs.copyWithin(0, i);
-      b.seqs.length -= i;
-      b.base += i;
-      i = 0;
-    }
-    b.head = i;
-    b.t = b.times[i];
-    b.s = b.seqs[i];
+    b.t = ch.ts[2 * o];
+    b.s = ch.ts[2 * o + 1];
     this.#siftDown(b.hi);
   }
 
@@ -380,8 +456,9 @@ export class TimerQueue implements DelayedCallOwner {
     // Make the root's key exact (its head may have been cancelled or moved).
     while (heap.length > 0) {
       const b = heap[0];
-      const c = b.items[b.head];
-      if (c !== null && c !== undefined && c._idx >= 0) break;
+      const ch = b.chunks[0];
+      const c = ch.items[b.ho];
+      if (b.ho < ch.n && c !== null && c._off >= 0) break;
       this.#settle(b);
     }
     if (heap.length === 0) {
@@ -421,41 +498,39 @@ export class TimerQueue implements DelayedCallOwner {
     const dead = this.#dead;
     if (dead <= COMPACT_MIN_DEAD || dead * 2 <= this.#slots) return;
     const kept: TimerBucket[] = [];
-    let slots = 0;
+    const live = this.#slots - dead;
     for (const b of this.#heap) {
-      const items: DelayedCall[] = [];
-      const times: number[] = [];
-      const seqs: number[] = [];
-      for (let i = b.head; i < b.items.length; i++) {
-        const c = b.items[i];
-        if (c !== null && c._idx >= 0) {
-          c._idx = items.length;
-          items.push(c);
-          times.push(b.times[i]);
-          seqs.push(b.seqs[i]);
+      const old = b.chunks;
+      b.chunks = [];
+      this.#addChunk(b, b.isPrivate ? 0 : CHUNK_FIRST / 2);
+      old.forEach((ch, k) => {
+        for (let o = k === 0 ? b.ho : 0; o < ch.n; o++) {
+          const c = ch.items[o];
+          if (c !== null && c._off >= 0) this.#place(b, c, ch.ts[2 * o], ch.ts[2 * o + 1]);
         }
-      }
+        this.#releaseChunk(ch);
+      });
+      b.ho = 0;
       b.hi = -1;
-      if (items.length === 0) {
+      const first = b.chunks[0];
+      if (first.n === 0) {
         if (!b.isPrivate) this.#buckets.delete(b.delay);
+        this.#releaseChunk(first);
+        b.chunks.length = 0;
         continue;
       }
-      b.items = items;
-      b.times = times;
-      b.seqs = seqs;
-      b.head = 0;
-      b.base = 0;
-      b.t = times[0];
-      b.s = seqs[0];
+      b.t = first.ts[0];
+      b.s = first.ts[1];
       b.hi = kept.length;
       kept.push(b);
-      slots += items.length;
     }
     this.#heap = kept;
     for (let i = (kept.length >> 1) - 1; i >= 0; i--) this.#siftDown(i);
-    this.#slots = slots;
+    // (#place counted every kept call a second time.)
+    this.#slots = live;
     this.#dead = 0;
   }
+
   // ---- the heap of buckets -------------------------------------------------
 
   #heapPush(b: TimerBucket): void {
