@@ -324,26 +324,33 @@ export class MemoryReactor {
 
   // ---- IReactorFDSet ------------------------------------------------------
 
-  /** Add to the reader set (adding twice keeps one entry). */
+  /**
+   * Add to the reader set (adding twice keeps one entry). As on the real
+   * reactor, a handle descriptor (with startReading/stopReading) is told to
+   * start reading when it joins the set.
+   */
   addReader(reader: IReadDescriptor | IHandleDescriptor): void {
+    if (this.readers.has(reader)) return;
     this.readers.add(reader);
+    if (isHandleDescriptor(reader)) reader.startReading();
   }
   /** Add to the writer set. */
   addWriter(writer: IWriteDescriptor | IHandleDescriptor): void {
     this.writers.add(writer);
   }
-  /** Remove from the reader set (absent: nothing). */
+  /** Remove from the reader set (absent: nothing); a handle descriptor is told to stop reading. */
   removeReader(reader: IReadDescriptor | IHandleDescriptor): void {
-    this.readers.delete(reader);
+    if (!this.readers.delete(reader)) return;
+    if (isHandleDescriptor(reader)) reader.stopReading();
   }
   /** Remove from the writer set (absent: nothing). */
   removeWriter(writer: IWriteDescriptor | IHandleDescriptor): void {
     this.writers.delete(writer);
   }
-  /** Empty both sets; returns what was removed, each descriptor once. */
+  /** Empty both sets (stopping handle readers); returns what was removed, each descriptor once. */
   removeAll(): IFileDescriptor[] {
     const all = new Set<IFileDescriptor>([...this.readers, ...this.writers]);
-    this.readers.clear();
+    for (const reader of [...this.readers]) this.removeReader(reader as IReadDescriptor);
     this.writers.clear();
     return [...all];
   }
@@ -363,6 +370,11 @@ class RecordedTrigger implements TriggerId {
     /** @internal */
     readonly _entry: RecordedCall,
   ) {}
+}
+
+function isHandleDescriptor(d: unknown): d is IHandleDescriptor {
+  const h = d as Partial<IHandleDescriptor> | null;
+  return typeof h === 'object' && h !== null && typeof h.startReading === 'function' && typeof h.stopReading === 'function';
 }
 
 function checkFactory(factory: unknown, client: boolean): void {
