@@ -4,7 +4,9 @@ import { ConnectionLost, ConnectionRefusedError, NotConnectingError, RuntimeErro
 import type { ConnectorState, IConnector } from '../../src/interfaces/connector';
 import { captureLogEvents } from '../../src/logger';
 import { Protocol } from '../../src/protocol/protocol';
-import { reactor } from '../../src/reactor';
+import { Reactor, reactor } from '../../src/reactor';
+import { connectTCP, listenTCP } from '../../src/tcp';
+import { Factory } from '../../src/protocol/factory';
 import { ReconnectingClientFactory } from '../../src/protocol/reconnecting';
 import { Clock } from '../../src/task/clock';
 
@@ -286,6 +288,106 @@ describe('ReconnectingClientFactory', () => {
       expect(messages.some((m) => /on explicit request/.test(m))).toBe(true);
     } finally {
       stop();
+    }
+  });
+});
+
+describe('ReconnectingClientFactory over real TCP on 127.0.0.1', () => {
+  let r: Reactor;
+  let running: Promise<void>;
+  beforeEach(() => {
+    r = new Reactor();
+    running = r.run();
+  });
+  afterEach(async () => {
+    if (r.running) r.stop();
+    await running;
+  });
+
+  /** A fast, deterministic back-off: 10 ms every time. */
+  class CountingFactory extends ReconnectingClientFactory {
+    attempts = 0;
+    failures: Failure[] = [];
+    losses: Failure[] = [];
+    starts = 0;
+    stops = 0;
+    /** Resolves when retry() abandons after maxRetries. */
+    gaveUp: Promise<void>;
+    #resolveGaveUp!: () => void;
+    constructor() {
+      super();
+      this.initialDelay = this.delay = 0.01;
+      this.factor = 1;
+      this.jitter = 0;
+      this.protocol = Protocol;
+      this.gaveUp = new Promise((resolve) => (this.#resolveGaveUp = resolve));
+    }
+    override startedConnecting(): void {
+      this.attempts += 1;
+    }
+    override clientConnectionFailed(connector: IConnector, reason: Failure): void {
+      this.failures.push(reason);
+      super.clientConnectionFailed(connector, reason);
+    }
+    override clientConnectionLost(connector: IConnector, reason: Failure): void {
+      this.losses.push(reason);
+      super.clientConnectionLost(connector, reason);
+    }
+    override retry(connector?: IConnector): void {
+      super.retry(connector);
+      if (this.maxRetries !== null && this.retries > this.maxRetries) this.#resolveGaveUp();
+    }
+    override startFactory(): void {
+      this.starts += 1;
+    }
+    override stopFactory(): void {
+      this.stops += 1;
+    }
+  }
+
+  it('retries a refused connection through the same connector until maxRetries, then stops the factory', async () => {
+    // A port that was just free: bind, note it, close.
+    const probe = listenTCP(r, 0, Factory.forProtocol(Protocol), { interface: '127.0.0.1' });
+    const port = (probe.getHost() as IPv4Address).port;
+    await probe.stopListening();
+
+    const f = new CountingFactory();
+    f.clock = r;
+    f.maxRetries = 3;
+    const connector = connectTCP(r, '127.0.0.1', port, f);
+    await f.gaveUp;
+    expect(f.attempts).toBe(4);
+    // The connector stays disconnected between attempts, so the factory stops and restarts each time.
+    expect(f.starts).toBe(4);
+    expect(f.stops).toBe(4);
+    expect(r.getDelayedCalls()).toHaveLength(0);
+    expect(f.failures).toHaveLength(4);
+    expect(f.failures.every((x) => x.check(ConnectionRefusedError) === ConnectionRefusedError)).toBe(true);
+    expect(f.connector).toBe(connector);
+    expect(connector.state).toBe('disconnected');
+  });
+
+  it('reconnects after the server drops each connection, and stopTrying ends it', async () => {
+    let accepted = 0;
+    class Dropper extends Protocol {
+      override connectionMade(): void {
+        accepted += 1;
+        this.transport!.loseConnection();
+      }
+    }
+    const server = listenTCP(r, 0, Factory.forProtocol(Dropper), { interface: '127.0.0.1' });
+    try {
+      const f = new CountingFactory();
+      f.clock = r;
+      f.maxRetries = 2;
+      connectTCP(r, '127.0.0.1', (server.getHost() as IPv4Address).port, f);
+      await f.gaveUp;
+      expect(accepted).toBe(3);
+      expect(f.losses).toHaveLength(3);
+      f.stopTrying();
+      expect(f.continueTrying).toBe(false);
+    } finally {
+      await server.stopListening();
     }
   });
 });
