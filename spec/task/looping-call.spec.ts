@@ -1,6 +1,6 @@
 import { Deferred, fail } from '../../src/defer';
 import { RuntimeError } from '../../src/errors';
-import { reactor } from '../../src/reactor';
+import { Reactor, reactor } from '../../src/reactor';
 import { Clock } from '../../src/task/clock';
 import { LoopingCall } from '../../src/task/looping-call';
 import { assertNoResult, failureResultOf, successResultOf, watch } from './deferred-helpers';
@@ -423,5 +423,51 @@ describe('LoopingCall', () => {
     function tick(): void {}
     const lc = loop(new Clock(), tick);
     expect(String(lc)).toMatch(/^LoopingCall<null>\(tick/);
+  });
+});
+
+describe('LoopingCall on a real Reactor', () => {
+  let r: Reactor;
+  let running: Promise<void>;
+  beforeEach(() => {
+    r = new Reactor();
+    running = r.run();
+  });
+  afterEach(async () => {
+    if (r.running) r.stop();
+    await running;
+  });
+
+  it('with interval 0 calls once per reactor pass until stopped, then fires with itself', async () => {
+    let n = 0;
+    const passes: number[] = [];
+    const lc = new LoopingCall(() => {
+      n += 1;
+      passes.push(r.getDelayedCalls().length);
+      if (n === 5) lc.stop();
+    });
+    lc.clock = r;
+    expect(await lc.start(0)).toBe(lc);
+    expect(n).toBe(5);
+    // Each call ran from its own delayed call: none was pending while it ran.
+    expect(passes).toEqual([0, 0, 0, 0, 0]);
+    expect(r.getDelayedCalls()).toHaveLength(0);
+  });
+
+  it('waits for an async function between calls and stops cleanly', async () => {
+    const order: string[] = [];
+    let n = 0;
+    const lc = new LoopingCall(async () => {
+      n += 1;
+      order.push(`start ${n}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      order.push(`end ${n}`);
+      if (n === 3) lc.stop();
+    });
+    lc.clock = r;
+    await lc.start(0.001);
+    expect(order).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+    expect(lc.running).toBe(false);
+    expect(r.getDelayedCalls()).toHaveLength(0);
   });
 });
