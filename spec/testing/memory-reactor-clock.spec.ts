@@ -5,6 +5,7 @@ import { ClientFactory, Factory } from '../../src/protocol/factory';
 import { Clock } from '../../src/task/clock';
 import { MemoryReactorClock, RaisingMemoryReactor } from '../../src/testing/memory-reactor-clock';
 import { MemoryReactor } from '../../src/testing/memory-reactor';
+import type { IReactor } from '../../src/interfaces';
 
 describe('MemoryReactorClock', () => {
   it('is a MemoryReactor whose time starts at 0 and moves only with advance()', () => {
@@ -68,5 +69,12 @@ describe('RaisingMemoryReactor', () => {
 
   it('without an exception to throw, says so', () => {
     expect(() => new RaisingMemoryReactor().connectTCP('h', 1, new ClientFactory())).toThrow(/without a connectException/);
+  });
+});
+
+describe('MemoryReactorClock as an IReactor', () => {
+  it('type-checks where the full reactor interface is asked for', () => {
+    const takesReactor = (r: IReactor): number => r.seconds();
+    expect(takesReactor(new MemoryReactorClock())).toBe(0);
   });
 });

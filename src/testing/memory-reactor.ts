@@ -11,10 +11,16 @@ import { succeed } from '../defer';
 import { ReactorAlreadyRunning } from '../errors';
 import type { IAddress } from '../interfaces/address';
 import type { IConnector, IListeningPort, ConnectorState } from '../interfaces/connector';
-import type { EventPhase, TriggerId } from '../interfaces/core';
-import type { IFileDescriptor, IHandleDescriptor, IReadDescriptor, IWriteDescriptor } from '../interfaces/fdset';
+import type { EventPhase, IReactorCore, TriggerId } from '../interfaces/core';
+import type {
+  IFileDescriptor,
+  IHandleDescriptor,
+  IReactorFDSet,
+  IReadDescriptor,
+  IWriteDescriptor,
+} from '../interfaces/fdset';
 import type { IClientFactory, IProtocolFactory } from '../interfaces/protocol';
-import type { ConnectTCPOptions, ListenTCPOptions } from '../interfaces/tcp';
+import type { ConnectTCPOptions, IReactorTCP, ListenTCPOptions } from '../interfaces/tcp';
 import type { ITransport } from '../interfaces/transport';
 import { checkCount, checkFunction, checkPort, checkString } from '../validate';
 
@@ -139,7 +145,7 @@ const PHASES: readonly EventPhase[] = ['before', 'during', 'after'];
  * It has no clock: use {@link MemoryReactorClock} for code that also calls
  * callLater. `resolve` and `fireSystemEvent` throw (as in Twisted).
  */
-export class MemoryReactor {
+export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
   /** True while run() runs the callWhenRunning hooks. */
   running = false;
   /** True once run() was called. */
