@@ -1,0 +1,271 @@
+/**
+ * connectTCP on real sockets (127.0.0.1, port 0), a fresh running Reactor
+ * per test: the factory/protocol call order, failures (refused, unknown
+ * host, timeout, bind), stopConnecting in each phase, reconnecting, and
+ * buildProtocol returning null on either side.
+ */
+import { IPv4Address, IPv6Address } from '../../src/address';
+import type { Failure } from '../../src/defer/failure';
+import {
+  ConnectBindError,
+  ConnectionDone,
+  ConnectionRefusedError,
+  DNSLookupError,
+  NotConnectingError,
+  TimeoutError,
+  UserError,
+} from '../../src/errors';
+import type { IConnector } from '../../src/interfaces/connector';
+import { type Client, type Port, connectTCP, listenTCP } from '../../src/tcp';
+import {
+  RecordingClientFactory,
+  RecordingProtocol,
+  RecordingServerFactory,
+  Signal,
+  sleep,
+  until,
+  useReactor,
+  within,
+} from '../tcp/harness';
+
+class Greeter extends RecordingProtocol {
+  override connectionMade(): void {
+    super.connectionMade();
+    this.transport!.write(Buffer.from('hello'));
+  }
+}
+class CloseOnData extends RecordingProtocol {
+  override dataReceived(data: Buffer): void {
+    super.dataReceived(data);
+    this.transport!.loseConnection();
+  }
+}
+
+describe('connectTCP (integration)', () => {
+  const h = useReactor();
+  let server: RecordingServerFactory;
+  let port: Port;
+  beforeEach(() => {
+    server = new RecordingServerFactory(Greeter);
+    port = listenTCP(h.r, 0, server, { interface: '127.0.0.1' });
+  });
+
+  it('calls the factory and protocol in Twisted order, with one connector throughout', async () => {
+    const f = new RecordingClientFactory(CloseOnData);
+    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const reason = await within(f.lost);
+    expect(reason.value).toBeInstanceOf(ConnectionDone);
+    const p = f.protocols[0];
+    expect(f.names()).toEqual([
+      'doStart',
+      'startFactory',
+      'startedConnecting',
+      'buildProtocol',
+      'clientConnectionLost',
+      'doStop',
+      'stopFactory',
+    ]);
+    expect(p.events.map((e) => e[0])).toEqual(['connectionMade', 'dataReceived', 'connectionLost']);
+    expect(p.data().toString()).toBe('hello');
+    expect(f.events[3][1]).toEqual(new IPv4Address('TCP', '127.0.0.1', port.getHost().port));
+    // The same connector everywhere, and the transport knows it.
+    expect(f.connectors.every((c) => c === connector)).toBe(true);
+    expect((p.transport as unknown as Client).connector).toBe(connector);
+    expect(connector.transport).toBe(p.transport);
+    expect(connector.state).toBe('disconnected');
+    // The protocol's connectionLost ran before the factory's clientConnectionLost.
+    expect(p.lost.called).toBe(true);
+  });
+
+  it('reports getPeer/getHost as IPv4Address with type TCP on both sides', async () => {
+    const f = new RecordingClientFactory();
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const sp = await within(server.built);
+    await within(sp.made);
+    await until(() => f.protocols.length > 0);
+    const cp = await within(f.protocols[0].made);
+    const ct = cp.transport!;
+    const st = sp.transport!;
+    expect(ct.getPeer()).toEqual(new IPv4Address('TCP', '127.0.0.1', port.getHost().port));
+    expect(st.getHost()).toEqual(new IPv4Address('TCP', '127.0.0.1', port.getHost().port));
+    expect(st.getPeer()).toEqual(ct.getHost());
+    ct.loseConnection();
+    await within(sp.lost);
+  });
+
+  it('fails with ConnectionRefusedError (Node error as cause) when nothing listens', async () => {
+    const closed = port.getHost().port;
+    await port.stopListening();
+    const f = new RecordingClientFactory();
+    connectTCP(h.r, '127.0.0.1', closed, f);
+    const reason = await within(f.failed);
+    expect(reason.value).toBeInstanceOf(ConnectionRefusedError);
+    expect(((reason.value as Error).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+    expect(f.names().slice(-3)).toEqual(['clientConnectionFailed', 'doStop', 'stopFactory']);
+  });
+
+  it('fails with DNSLookupError for an unknown host', async () => {
+    const f = new RecordingClientFactory();
+    connectTCP(h.r, 'no-such-host.invalid', 80, f);
+    const reason = await within(f.failed, 10000);
+    expect(reason.value).toBeInstanceOf(DNSLookupError);
+  });
+
+  it('resolves a host name (localhost) and connects', async () => {
+    const f = new RecordingClientFactory(CloseOnData);
+    connectTCP(h.r, 'localhost', port.getHost().port, f);
+    await within(f.lost);
+    expect(f.protocols[0].data().toString()).toBe('hello');
+  });
+
+  it('fails with TimeoutError when the timeout elapses before the handshake completes', async () => {
+    // timeout 0 fires in the same reactor pass that starts the attempt, after
+    // connect() was issued and before libuv can report the connection.
+    const f = new RecordingClientFactory();
+    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f, { timeout: 0 });
+    const reason = await within(f.failed);
+    expect(reason.value).toBeInstanceOf(TimeoutError);
+    expect(connector.transport).toBeNull();
+    expect(f.names()).not.toContain('buildProtocol');
+  });
+
+  it('fails with ConnectBindError when bindAddress is in use', async () => {
+    const f = new RecordingClientFactory();
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, f, { bindAddress: ['127.0.0.1', port.getHost().port] });
+    const reason = await within(f.failed);
+    expect(reason.value).toBeInstanceOf(ConnectBindError);
+    expect(((reason.value as Error).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+  });
+
+  it('fails with ConnectBindError when bindAddress is not an IP address', async () => {
+    const f = new RecordingClientFactory();
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, f, { bindAddress: 'not an address' });
+    const reason = await within(f.failed);
+    expect(reason.value).toBeInstanceOf(ConnectBindError);
+  });
+
+  it('binds bindAddress before connecting', async () => {
+    const f = new RecordingClientFactory();
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, f, { bindAddress: '127.0.0.1' });
+    const sp = await within(server.built);
+    await within(sp.made);
+    expect((sp.transport!.getPeer() as IPv4Address).host).toBe('127.0.0.1');
+    sp.transport!.loseConnection();
+    await within(f.lost);
+  });
+
+  it('stopConnecting while connecting (after connect() was issued) fails with UserError', async () => {
+    const f = new RecordingClientFactory();
+    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const client = connector.transport as Client;
+    let addressWhenStopped: unknown = null;
+    h.r.callLater(0, () => {
+      addressWhenStopped = client.realAddress;
+      connector.stopConnecting();
+    });
+    const reason = await within(f.failed);
+    expect(addressWhenStopped).toEqual(['127.0.0.1', port.getHost().port]);
+    expect(reason.value).toBeInstanceOf(UserError);
+    expect(f.names()).not.toContain('buildProtocol');
+    expect(connector.state).toBe('disconnected');
+    await sleep(20);
+    expect(f.names()).not.toContain('buildProtocol');
+  });
+
+  it('stopConnecting once connected throws NotConnectingError', async () => {
+    const f = new RecordingClientFactory();
+    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    await until(() => f.protocols.length === 1);
+    await within(f.protocols[0].made);
+    expect(connector.state).toBe('connected');
+    expect(() => connector.stopConnecting()).toThrow(NotConnectingError);
+    connector.disconnect();
+    const reason = await within(f.lost);
+    expect(reason.value).toBeInstanceOf(ConnectionDone);
+  });
+
+  it('reconnects when clientConnectionLost calls connector.connect()', async () => {
+    const f = new RecordingClientFactory(CloseOnData);
+    let lost = 0;
+    const second = new Signal<void>();
+    f.clientConnectionLost = (c: IConnector, reason: Failure) => {
+      f.events.push(['clientConnectionLost', c, reason]);
+      lost += 1;
+      if (lost === 1) c.connect();
+      else second.fire();
+    };
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    await within(second);
+    expect(f.protocols).toHaveLength(2);
+    expect(f.protocols.map((p) => p.data().toString())).toEqual(['hello', 'hello']);
+    expect(f.names()).toEqual([
+      'doStart',
+      'startFactory',
+      'startedConnecting',
+      'buildProtocol',
+      'clientConnectionLost',
+      'startedConnecting',
+      'buildProtocol',
+      'clientConnectionLost',
+      'doStop',
+      'stopFactory',
+    ]);
+  });
+
+  it('reuses the closed socket of the previous attempt when reconnecting later', async () => {
+    const handles: unknown[] = [];
+    class KeepHandle extends CloseOnData {
+      override connectionMade(): void {
+        handles.push((this.transport as unknown as Client).getHandle());
+        super.connectionMade();
+      }
+    }
+    const f = new RecordingClientFactory(KeepHandle);
+    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    await within(f.lost);
+    // The first socket emits 'close' shortly after connectionLost.
+    await sleep(20);
+    connector.connect();
+    await until(() => f.protocols.length === 2);
+    const second = f.protocols[1];
+    await within(second.lost);
+    expect(second.data().toString()).toBe('hello');
+    expect(second.transport).not.toBe(f.protocols[0].transport);
+    expect(handles).toHaveLength(2);
+    expect(handles[1]).toBe(handles[0]);
+  });
+
+  it('closes the connection when the client factory builds no protocol', async () => {
+    const f = new RecordingClientFactory();
+    f.refuse = true;
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const reason = await within(f.lost);
+    expect(reason.value).toBeInstanceOf(ConnectionDone);
+    const sp = await within(server.built);
+    await within(sp.lost);
+  });
+
+  it('closes the connection when the server factory builds no protocol', async () => {
+    server.refuse = true;
+    const f = new RecordingClientFactory();
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const reason = await within(f.lost);
+    expect(reason.value).toBeInstanceOf(ConnectionDone);
+    expect(f.protocols[0].data().length).toBe(0);
+    expect(server.protocols).toHaveLength(0);
+  });
+
+  it('connects over IPv6 when ::1 is available', async () => {
+    let p6: Port;
+    try {
+      p6 = listenTCP(h.r, 0, server, { interface: '::1' });
+    } catch {
+      return; // no IPv6 loopback here
+    }
+    const f = new RecordingClientFactory(CloseOnData);
+    const connector = connectTCP(h.r, '::1', p6.getHost().port, f);
+    expect(connector.getDestination()).toBeInstanceOf(IPv6Address);
+    await within(f.lost);
+    expect(f.protocols[0].transport!.getPeer()).toEqual(new IPv6Address('TCP', '::1', p6.getHost().port));
+  });
+});
