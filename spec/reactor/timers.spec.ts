@@ -70,6 +70,20 @@ describe('TimerQueue ordering', () => {
     expect(seen).toEqual(['first', 'second', 'scheduled during the pass']);
   });
 
+  it('a call scheduled during a pass into its own bucket does not hold back older due calls', () => {
+    const { q, advance } = fakeQueue();
+    const seen: string[] = [];
+    q.callLater(0.25, () => seen.push('older, other bucket'), null);
+    q.callLater(0, () => {
+      seen.push('spawner');
+      q.callLater(0, () => seen.push('spawned'), null);
+    }, null);
+    advance(0.25);
+    expect(seen).toEqual(['spawner', 'older, other bucket']);
+    advance(0);
+    expect(seen).toEqual(['spawner', 'older, other bucket', 'spawned']);
+  });
+
   it('passes the arguments to the function', () => {
     const { q, advance } = fakeQueue();
     const got: unknown[] = [];
@@ -328,7 +342,7 @@ describe('TimerQueue against a reference model', () => {
           expect(q.size).toBe(expected.length);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 });

@@ -372,17 +372,19 @@ export class TimerQueue implements DelayedCallOwner {
           }
           const t = ts[2 * o];
           const s = ts[2 * o + 1];
-          if (t > now || s >= limit || this.#abort) {
-            b.ho = o;
-            this.#settle(b);
-            break outer;
-          }
           // Another bucket may hold an earlier call: hand over to the heap.
           // (A call run below may also have pushed a bucket above this one.)
           const c1 = heap[1];
           const c2 = heap[2];
           if (heap[0] !== b || (c1 !== undefined && keyLess(c1, t, s)) || (c2 !== undefined && keyLess(c2, t, s))) {
             break;
+          }
+          // The earliest pending call is not due, or was scheduled during
+          // this pass (then every later one was too, or is not due): done.
+          if (t > now || s >= limit || this.#abort) {
+            b.ho = o;
+            this.#settle(b);
+            break outer;
           }
           o++;
           b.ho = o;
