@@ -88,7 +88,6 @@ describe('Cooperator', () => {
   it('an iterator that throws fails coiterate\'s Deferred with that error', () => {
     const clock = new Clock();
     const c = new Cooperator({ clock });
-    // eslint-disable-next-line require-yield
     function* myiter(): Generator<never> {
       throw new UnhandledException('boom');
     }

@@ -34,6 +34,10 @@ export interface CooperatorOptions {
   started?: boolean;
 }
 
+// The Cooperator holds tasks over every iterator type; #private fields make
+// CooperativeTask<I> invariant in I, so only `any` admits them all.
+type AnyTask = CooperativeTask<any>;
+
 /** How long one tick may run by default, in seconds. */
 const MAX_SLICE = 0.01;
 /** The default scheduler's delay: just after any work already due now (as in Twisted). */
@@ -191,10 +195,8 @@ function fire<T>(d: Deferred<T>, result: unknown): void {
  * ```
  */
 export class Cooperator {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  #tasks: CooperativeTask<any>[] = [];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  #metarator: Iterator<CooperativeTask<any>> = [][Symbol.iterator]();
+  #tasks: AnyTask[] = [];
+  #metarator: Iterator<AnyTask> = [][Symbol.iterator]();
   readonly #terminationPredicateFactory: () => () => boolean;
   readonly #scheduler: (tick: () => void) => ScheduledTick;
   #delayedCall: ScheduledTick | null = null;
@@ -251,8 +253,7 @@ export class Cooperator {
   }
 
   /** @internal */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  _addTask(task: CooperativeTask<any>): void {
+  _addTask(task: AnyTask): void {
     this.#tasks.push(task);
     if (this.#stopped) {
       task._completeWith(new SchedulerStopped(), new Failure(new SchedulerStopped()));
@@ -262,8 +263,7 @@ export class Cooperator {
   }
 
   /** @internal */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  _removeTask(task: CooperativeTask<any>): void {
+  _removeTask(task: AnyTask): void {
     const i = this.#tasks.indexOf(task);
     if (i >= 0) this.#tasks.splice(i, 1);
     // No work left: drop the scheduled tick so nothing lingers on the reactor.

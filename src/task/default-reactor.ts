@@ -22,7 +22,6 @@ export function getGlobalReactor(): DefaultReactor {
   if (cached === null) {
     // A synchronous require keeps the call sites synchronous (as in Twisted);
     // it runs once and only when a default is actually needed.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require('../reactor') as { reactor: DefaultReactor };
     cached = mod.reactor;
   }

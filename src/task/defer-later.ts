@@ -35,7 +35,7 @@ export function deferLater(
   delay: number,
   fn?: (...args: never[]) => unknown,
   ...args: unknown[]
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // `any`: the implementation serves both overloads' return types.
 ): Deferred<any> {
   checkDelay('delay', delay);
   if (fn !== undefined) checkFunction('fn', fn);

@@ -93,7 +93,6 @@ export class LoopingCall<A extends unknown[] = []> {
   static withCount(countCallable: (count: number) => unknown): LoopingCall<[]> {
     checkFunction('countCallable', countCallable);
     // `lc` is assigned before the counter can run (only start() calls it).
-    // eslint-disable-next-line prefer-const
     let lc: LoopingCall<[]>;
     const counter = (): unknown => lc.#count(countCallable);
     lc = new LoopingCall(counter);
