@@ -226,7 +226,8 @@ export class ByteQueue {
   #drop(n: number): void {
     let left = n;
     while (left > 0) {
-      const m = Math.min(left, this.#chunks[this.#head]!.length - this.#off);
+      const avail = this.#chunks[this.#head]!.byteLength - this.#off;
+      const m = left < avail ? left : avail;
       this.#advance(m);
       left -= m;
     }
