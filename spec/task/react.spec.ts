@@ -244,11 +244,11 @@ describe('react', () => {
     expect(seen).toEqual([r, 1, 2, 3]);
   });
 
-  it('any error carrying an integer exitCode sets that code', async () => {
+  it('only SystemExit sets the code: another error carrying exitCode exits 1 and is logged', async () => {
     const r = new FakeReactor();
     const err = Object.assign(new Error('custom exit'), { exitCode: 4 });
-    expect(await react(async () => Promise.reject(err), [], r)).toBe(4);
-    expect(mainErrors(events)).toHaveLength(0);
+    expect(await react(async () => Promise.reject(err), [], r)).toBe(1);
+    expect(mainErrors(events)).toHaveLength(1);
   });
 
   it('a main that throws synchronously counts as a failure: exit 1, logged', async () => {

@@ -17,7 +17,8 @@ const log = new Logger('torsion.task');
 /**
  * Throw (or fail with) this from a `react` main function to exit with a
  * given code without the failure being logged: Python's `SystemExit`.
- * Any error with an integer `exitCode` property is treated the same way.
+ * Only SystemExit does this: other errors that happen to carry an
+ * `exitCode` (ProcessTerminated, say) are failures like any other.
  */
 export class SystemExit extends TorsionError {
   override readonly code: string = 'ERR_SYSTEM_EXIT';
@@ -32,8 +33,8 @@ export class SystemExit extends TorsionError {
 /**
  * Run `main(reactor, ...argv)` under a running reactor, stop the reactor
  * (exactly once) when the Deferred or Promise it returns settles, and set
- * `process.exitCode`: 0 on success; on failure, the failure's integer
- * `exitCode` if it carries one ({@link SystemExit}), otherwise 1, with the
+ * `process.exitCode`: 0 on success; on a {@link SystemExit}, its
+ * `exitCode`; on any other failure 1, with the
  * failure logged ("main function encountered error").
  *
  * If something else stops the reactor first, react still waits for run()
@@ -106,7 +107,5 @@ export async function react<A extends unknown[], R extends IReactorCore = Reacto
 }
 
 function exitCodeOf(value: unknown): number | null {
-  if (value === null || typeof value !== 'object') return null;
-  const exitCode = (value as { exitCode?: unknown }).exitCode;
-  return typeof exitCode === 'number' && Number.isInteger(exitCode) ? exitCode : null;
+  return value instanceof SystemExit && Number.isInteger(value.exitCode) ? value.exitCode : null;
 }
