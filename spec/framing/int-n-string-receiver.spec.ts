@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { RuntimeError } from '../../src/errors';
+import { RuntimeError, TorsionError } from '../../src/errors';
 import {
   Int16StringReceiver,
   Int32StringReceiver,
@@ -209,6 +209,17 @@ describe.each(cases)('$name (Twisted IntNTestCaseMixin)', ({ Base, prefixLength,
     expect(strs(r.received)).toEqual(['a', 'b', 'x']);
   });
 
+  it('an exception from stringReceived propagates; the next dataReceived carries on after that string', () => {
+    const r = getProtocol();
+    r.onString = (s) => {
+      if (s.toString() === 'boom') throw new Error('boom');
+    };
+    const two = Buffer.concat([prefixed(prefixLength, b('boom')), prefixed(prefixLength, b('a'))]);
+    expect(() => r.dataReceived(two)).toThrow('boom');
+    r.dataReceived(prefixed(prefixLength, b('b')));
+    expect(strs(r.received)).toEqual(['boom', 'a', 'b']);
+  });
+
   it('a string inside one chunk is a view of it; a string spanning chunks is one fresh copy', () => {
     const r = getProtocol();
     const msg = prefixed(prefixLength, b('inside'));
@@ -223,5 +234,14 @@ describe.each(cases)('$name (Twisted IntNTestCaseMixin)', ({ Base, prefixLength,
     expect(r.received[0]!.buffer).toBe(chunk.buffer);
     expect(r.received[1]!.buffer).not.toBe(chunk.buffer);
     expect(r.received[1]!.buffer).not.toBe(tail.buffer);
+  });
+});
+
+describe('StringTooLongError', () => {
+  it('is a TorsionError with its own name and code', () => {
+    const e = new StringTooLongError();
+    expect(e).toBeInstanceOf(TorsionError);
+    expect(e.name).toBe('StringTooLongError');
+    expect(e.code).toBe('ERR_STRING_TOO_LONG');
   });
 });

@@ -394,6 +394,17 @@ describe('LineReceiver delivery rules', () => {
     expect(p.lines).toEqual(['a', 'b', 'x', 'y']);
   });
 
+  it('an exception from lineReceived propagates; the next dataReceived carries on after that line', () => {
+    const p = connect(new Rec());
+    p.onLine = (s) => {
+      if (s === 'boom') throw new Error('boom');
+    };
+    expect(() => p.dataReceived(b('a\r\nboom\r\nb\r\n'))).toThrow('boom');
+    expect(p.lines).toEqual(['a', 'boom']);
+    p.dataReceived(b('c\r\n'));
+    expect(p.lines).toEqual(['a', 'boom', 'b', 'c']);
+  });
+
   it('a delimiter changed from lineReceived applies to the next line', () => {
     const p = connect(new Rec());
     p.onLine = (s) => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { RuntimeError } from '../../src/errors';
+import { RuntimeError, TorsionError } from '../../src/errors';
 import { NetstringParseError, NetstringReceiver } from '../../src/framing';
 import { StringTransport } from '../../src/testing';
 import { arbitraryCuts, cutAt, oneByteChunks, packets, standardChunkings, strs } from './chunking';
@@ -165,6 +165,23 @@ describe('NetstringReceiver (Twisted NetstringReceiverTests)', () => {
     proto.dataReceived(b('1:a,2:bc,x:'));
     expect(strs(proto.received)).toEqual(['a', 'bc']);
     expect(proto.brokenPeer).toBe(true);
+  });
+
+  it('an exception from stringReceived propagates; the next dataReceived carries on after that string', () => {
+    proto.onString = (s) => {
+      if (s.toString() === 'boom') throw new Error('boom');
+    };
+    expect(() => proto.dataReceived(b('4:boom,1:a,'))).toThrow('boom');
+    proto.dataReceived(b('1:b,'));
+    expect(strs(proto.received)).toEqual(['boom', 'a', 'b']);
+    expect(proto.brokenPeer).toBe(false);
+  });
+
+  it('NetstringParseError is a TorsionError with its own name and code', () => {
+    const e = new NetstringParseError();
+    expect(e).toBeInstanceOf(TorsionError);
+    expect(e.name).toBe('NetstringParseError');
+    expect(e.code).toBe('ERR_NETSTRING_PARSE');
   });
 
   it('stringReceived throws RuntimeError unless overridden', () => {
