@@ -3,18 +3,22 @@
  */
 import { IPv4Address, IPv6Address } from '../../src/address';
 import { TCP4ClientEndpoint, TCP4ServerEndpoint, TCP6ClientEndpoint, TCP6ServerEndpoint } from '../../src/endpoints';
-import { CannotListenError, ConnectingCancelledError, ConnectionDone, ConnectionRefusedError } from '../../src/errors';
+import { Deferred } from '../../src/defer/deferred';
+import { CannotListenError, ConnectingCancelledError, ConnectionDone, ConnectionRefusedError, NoProtocol } from '../../src/errors';
+import { captureLogEvents } from '../../src/logger';
 import type { IListeningPort } from '../../src/interfaces/connector';
 import { ClientFactory, Factory } from '../../src/protocol/factory';
 import {
   closePort,
   Collector,
+  type Echo,
   EchoFactory,
   ipv6LoopbackAvailable,
   startReactor,
   type TCPReactorUnderTest,
   unusedPort,
 } from '../endpoints/integration-helpers';
+import { NoneFactory } from '../endpoints/helpers';
 
 let reactor: TCPReactorUnderTest;
 let stopReactor: () => Promise<void>;
@@ -89,6 +93,47 @@ describe('TCP4ServerEndpoint and TCP4ClientEndpoint on 127.0.0.1', () => {
     );
     expect(err).toBeInstanceOf(CannotListenError);
     expect((err as CannotListenError).port).toBe(taken);
+  });
+
+  it('fails with NoProtocol when the factory builds nothing, and the server sees the connection close', async () => {
+    const serverFactory = new (class extends EchoFactory {
+      readonly lost = new Deferred<unknown>();
+      override buildProtocol(addr: IPv4Address): Echo | null {
+        const p = super.buildProtocol(addr)!;
+        p.connectionLost = (reason) => this.lost.callback(reason.value);
+        return p;
+      }
+    })();
+    const port = await listen(new TCP4ServerEndpoint(reactor, 0, { interface: '127.0.0.1' }), serverFactory);
+    const d = new TCP4ClientEndpoint(reactor, '127.0.0.1', (port.getHost() as IPv4Address).port).connect(new NoneFactory());
+    await expect(d).rejects.toBeInstanceOf(NoProtocol);
+    expect(await serverFactory.lost).toBeInstanceOf(ConnectionDone);
+  });
+
+  it("fails with what the protocol's connectionMade threw, and the connection is dropped", async () => {
+    const port = await listen(new TCP4ServerEndpoint(reactor, 0, { interface: '127.0.0.1' }));
+    const boom = new Error('connectionMade exploded');
+    class Exploding extends Collector {
+      override connectionMade(): void {
+        throw boom;
+      }
+    }
+    const [events, stopCapture] = captureLogEvents();
+    let proto: Exploding | null = null;
+    const factory = new (class extends Factory<Exploding> {
+      override buildProtocol(): Exploding {
+        return (proto = new Exploding());
+      }
+    })();
+    try {
+      const d = new TCP4ClientEndpoint(reactor, '127.0.0.1', (port.getHost() as IPv4Address).port).connect(factory);
+      await expect(d).rejects.toBe(boom);
+      expect(await proto!.closed).toBeInstanceOf(Error);
+      // The transport logged the exception, as for any protocol callback that throws.
+      expect(events.some((e) => e.failure?.value === boom)).toBe(true);
+    } finally {
+      stopCapture();
+    }
   });
 
   it('cancelling connect() fails it with ConnectingCancelledError and no connection reaches the server', async () => {
