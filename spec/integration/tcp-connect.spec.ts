@@ -22,6 +22,7 @@ import {
   RecordingProtocol,
   RecordingServerFactory,
   Signal,
+  blackHole,
   sleep,
   until,
   useReactor,
@@ -127,6 +128,38 @@ describe('connectTCP (integration)', () => {
     expect(reason.value).toBeInstanceOf(TimeoutError);
     expect(connector.transport).toBeNull();
     expect(f.names()).not.toContain('buildProtocol');
+  });
+
+  it('fails with TimeoutError against a server that never completes the handshake', async () => {
+    const hole = await blackHole();
+    try {
+      const f = new RecordingClientFactory();
+      const started = h.r.seconds();
+      connectTCP(h.r, '127.0.0.1', hole.port, f, { timeout: 0.2 });
+      const reason = await within(f.failed);
+      expect(reason.value).toBeInstanceOf(TimeoutError);
+      expect(h.r.seconds() - started).toBeGreaterThanOrEqual(0.19);
+      expect(f.names()).not.toContain('buildProtocol');
+    } finally {
+      hole.close();
+    }
+  });
+
+  it('stopConnecting during a handshake that does not complete fails with UserError and cancels the timeout', async () => {
+    const hole = await blackHole();
+    try {
+      const f = new RecordingClientFactory();
+      const connector = connectTCP(h.r, '127.0.0.1', hole.port, f, { timeout: 5 });
+      await until(() => (connector.transport as Client).realAddress !== null);
+      await sleep(50);
+      expect(connector.state).toBe('connecting');
+      connector.stopConnecting();
+      expect((f.failed.value as Failure).value).toBeInstanceOf(UserError);
+      expect(connector.timeoutID).toBeNull();
+      expect(h.r.getDelayedCalls()).toHaveLength(0);
+    } finally {
+      hole.close();
+    }
   });
 
   it('fails with ConnectBindError when bindAddress is in use', async () => {

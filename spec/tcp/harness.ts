@@ -3,6 +3,8 @@
  * plus a controllable resolver and reader set), a running real Reactor per
  * integration test, and recording protocols/factories.
  */
+import { spawn } from 'node:child_process';
+import { type Socket, connect } from 'node:net';
 import { Deferred } from '../../src/defer/deferred';
 import type { Failure } from '../../src/defer/failure';
 import type { IAddress } from '../../src/interfaces/address';
@@ -247,4 +249,41 @@ export async function until(cond: () => boolean, ms = 5000, what = 'condition'):
     if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
     await sleep(2);
   }
+}
+
+/**
+ * A TCP port that never completes a handshake: a child process listens
+ * with backlog 1 and never accepts (its loop is blocked), and the accept
+ * queue is filled, so the kernel drops further SYNs. `close()` frees it.
+ */
+export async function blackHole(): Promise<{ port: number; close(): void }> {
+  const script =
+    "const net=require('net');const s=net.createServer();" +
+    "s.listen(0,'127.0.0.1',1,()=>{process.stdout.write(s.address().port+'\\n');" +
+    'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0);});';
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+  });
+  const fillers: Socket[] = [];
+  const close = (): void => {
+    for (const s of fillers) s.destroy();
+    child.kill('SIGKILL');
+  };
+  for (let i = 0; i < 16; i++) {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    fillers.push(s);
+    const connected = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 300);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!connected) return { port, close };
+  }
+  close();
+  throw new Error('Could not fill the accept queue of the black-hole server');
 }
