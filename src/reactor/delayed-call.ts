@@ -24,6 +24,10 @@ export interface DelayedCallOwner {
 export interface DelayedCallSlot {
   /** `[time0, seq0, time1, seq1, ...]` of the chunk's slots. */
   readonly ts: Float64Array;
+  /** The function of each slot. */
+  readonly fns: (((...args: never[]) => unknown) | null)[];
+  /** The arguments of each slot (null while no call in the chunk has any). */
+  readonly argv: (unknown[] | null)[] | null;
   readonly bucket: { readonly owner: DelayedCallOwner };
 }
 
@@ -57,23 +61,17 @@ export const CANCELLED = -2;
  */
 export class DelayedCall implements IDelayedCall {
   // Plain (non-#) fields because the timer queue reads and writes them on
-  // its hot path; they are not API. Four fields and no double field: the
-  // garbage collector is most of the cost of a million timers, so a pending
-  // call's due time and sequence number live in its chunk's Float64Array
-  // (a double field would be one more heap object per call).
-  /** @internal The function; null once called or cancelled (so it can be collected). */
-  _fn: ((...args: never[]) => unknown) | null;
-  /** @internal Its arguments (null when there are none, or once called or cancelled). */
-  _args: unknown[] | null;
+  // its hot path; they are not API. Just two: the garbage collector is most
+  // of the cost of a million timers, so a pending call's function,
+  // arguments, due time and sequence number live in its chunk (the time in
+  // a Float64Array: a double field would be one more heap object per call).
   /** @internal The chunk holding a pending call; its due time once called or cancelled. */
   _chunk: DelayedCallSlot | number;
   /** @internal Slot offset in `_chunk` while pending; CALLED or CANCELLED after. */
   _off: number;
 
   /** @internal Created by the reactor's timer queue only. */
-  constructor(chunk: DelayedCallSlot, off: number, fn: (...args: never[]) => unknown, args: unknown[] | null) {
-    this._fn = fn;
-    this._args = args;
+  constructor(chunk: DelayedCallSlot, off: number) {
     this._chunk = chunk;
     this._off = off;
   }
@@ -90,13 +88,15 @@ export class DelayedCall implements IDelayedCall {
 
   /** The scheduled function; null once the call ran or was cancelled (as Twisted drops it). */
   get func(): ((...args: never[]) => unknown) | null {
-    return this._fn;
+    const chunk = this._chunk;
+    return typeof chunk === 'number' ? null : chunk.fns[this._off];
   }
 
   /** The arguments the function will get; null once the call ran or was cancelled. */
   get args(): readonly unknown[] | null {
-    if (this._fn === null) return null;
-    return this._args ?? [];
+    const chunk = this._chunk;
+    if (typeof chunk === 'number') return null;
+    return chunk.argv?.[this._off] ?? [];
   }
 
   /** When the call is due, in seconds on the reactor's clock. */
@@ -143,8 +143,8 @@ export class DelayedCall implements IDelayedCall {
 
   /** A description for debugging and log lines. */
   toString(): string {
-    const fn = this._fn;
-    const what = fn === null ? '' : ` ${fn.name || '<anonymous>'}(${(this._args ?? []).map(describeArg).join(', ')})`;
+    const fn = this.func;
+    const what = fn === null ? '' : ` ${fn.name || '<anonymous>'}(${(this.args ?? []).map(describeArg).join(', ')})`;
     return `<DelayedCall [${this.getTime()}] called=${this.called ? 1 : 0} cancelled=${this.cancelled ? 1 : 0}${what}>`;
   }
 

@@ -33,6 +33,8 @@ const CALLED = -1;
 const CANCELLED = -2;
 const NewDelayedCall = DelayedCall;
 
+// Delays (in microseconds) below this get an integer Map key: it stays a small integer.
+const SMALL_KEY_LIMIT = 2 ** 30;
 const CHUNK_FIRST = 16;
 const CHUNK_MAX = 1024;
 // Chunks kept for reuse, per size.
@@ -44,6 +46,10 @@ export class TimerChunk implements DelayedCallSlot {
   readonly items: (DelayedCall | null)[];
   /** `[time0, seq0, time1, seq1, ...]`. */
   readonly ts: Float64Array;
+  /** The function of each pending slot. */
+  readonly fns: (((...args: never[]) => unknown) | null)[];
+  /** The arguments of each pending slot; created when a call with arguments lands here. */
+  argv: (unknown[] | null)[] | null = null;
   /** Slots filled so far. */
   n = 0;
   constructor(
@@ -51,6 +57,7 @@ export class TimerChunk implements DelayedCallSlot {
     public bucket: TimerBucket,
   ) {
     this.items = new Array<DelayedCall | null>(size).fill(null);
+    this.fns = new Array<((...args: never[]) => unknown) | null>(size).fill(null);
     this.ts = new Float64Array(size * 2);
   }
 }
@@ -65,6 +72,8 @@ export class TimerBucket {
   s = 0;
   /** Position in the heap; -1 when not in it. */
   hi = -1;
+  /** Its integer key in the queue's small-delay map, or -1. */
+  smallKey = -1;
   constructor(
     readonly owner: TimerQueue,
     /** The delay this bucket is keyed by in the map (NaN when private). */
@@ -90,6 +99,8 @@ function keyLess(a: TimerBucket, t: number, s: number): boolean {
 export class TimerQueue implements DelayedCallOwner {
   readonly #log: Logger;
   readonly #read: () => number;
+  // Buckets by delay: whole-microsecond delays by an integer key (see #bucketFor), others by the delay.
+  readonly #smallBuckets = new Map<number, TimerBucket>();
   readonly #buckets = new Map<number, TimerBucket>();
   readonly #pool = new Map<number, TimerChunk[]>();
   #heap: TimerBucket[] = [];
@@ -157,18 +168,34 @@ export class TimerQueue implements DelayedCallOwner {
     if (typeof delay !== 'number' || !(delay >= 0) || delay === Infinity) checkDelay('delay', delay);
     if (typeof fn !== 'function') checkFunction('fn', fn);
     const time = this.now() + delay;
-    let b = this.#buckets.get(delay);
-    if (b === undefined) b = this.#newBucket(delay, time);
+    const b = this.#bucketFor(delay, time);
     let ch = b.chunks[b.chunks.length - 1];
     if (ch.n === ch.size) ch = this.#addChunk(b, ch.size);
     const o = ch.n++;
-    const call = new NewDelayedCall(ch, o, fn, args);
+    const call = new NewDelayedCall(ch, o);
     ch.items[o] = call;
+    ch.fns[o] = fn;
+    if (args !== null) (ch.argv ??= new Array<unknown[] | null>(ch.size).fill(null))[o] = args;
     ch.ts[2 * o] = time;
     ch.ts[2 * o + 1] = this.#seq++;
     this.#slots++;
     if (time < this.#armedAt) this.#noteDue(time);
     return call;
+  }
+
+  /**
+   * The bucket of calls `delay` seconds out (created when missing). Delays
+   * that are a whole number of microseconds below ~18 minutes, the common
+   * case, are found by an integer key: a Map lookup with a fractional
+   * number key would allocate a heap number on every callLater.
+   */
+  #bucketFor(delay: number, time: number): TimerBucket {
+    const us = delay * 1e6;
+    if (us < SMALL_KEY_LIMIT) {
+      const b = this.#smallBuckets.get(us | 0);
+      if (b !== undefined && b.delay === delay) return b;
+    }
+    return this.#buckets.get(delay) ?? this.#newBucket(delay, time);
   }
 
   /** Every pending call, earliest first (ties in scheduling order). */
@@ -194,22 +221,21 @@ export class TimerQueue implements DelayedCallOwner {
   /** @internal */
   _cancel(call: DelayedCall): void {
     const ch = call._chunk as TimerChunk;
-    // The slot keeps the call (now marked cancelled) until it is skipped.
-    call._chunk = ch.ts[2 * call._off];
+    const o = call._off;
+    // The slot keeps the call (now marked cancelled) until it is skipped;
+    // the function and arguments are dropped at once, as in Twisted.
+    ch.fns[o] = null;
+    if (ch.argv !== null) ch.argv[o] = null;
+    call._chunk = ch.ts[2 * o];
     call._off = CANCELLED;
-    call._fn = null;
-    call._args = null;
     this.#dead++;
     this.#maybeCompact();
   }
 
   /** @internal */
   _reset(call: DelayedCall, secondsFromNow: number): void {
-    this.#vacate(call);
     const time = this.now() + secondsFromNow;
-    let b = this.#buckets.get(secondsFromNow);
-    if (b === undefined) b = this.#newBucket(secondsFromNow, time);
-    this.#place(b, call, time, this.#seq++);
+    this.#place(this.#bucketFor(secondsFromNow, time), call, time, this.#seq++);
     this.#noteDue(time);
     this.#maybeCompact();
   }
@@ -217,7 +243,6 @@ export class TimerQueue implements DelayedCallOwner {
   /** @internal */
   _delay(call: DelayedCall, seconds: number): void {
     const time = call.getTime() + seconds;
-    this.#vacate(call);
     // `time` is not `now + some delay`, so no shared FIFO is sure to stay
     // sorted with it appended: the call gets a bucket of its own.
     this.#place(this.#newBucket(NaN, time), call, time, this.#seq++);
@@ -228,7 +253,15 @@ export class TimerQueue implements DelayedCallOwner {
   #newBucket(delay: number, time: number): TimerBucket {
     const isPrivate = delay !== delay;
     const b = new TimerBucket(this, delay, isPrivate);
-    if (!isPrivate) this.#buckets.set(delay, b);
+    if (!isPrivate) {
+      const us = delay * 1e6;
+      if (us < SMALL_KEY_LIMIT && !this.#smallBuckets.has(us | 0)) {
+        this.#smallBuckets.set(us | 0, b);
+        b.smallKey = us | 0;
+      } else {
+        this.#buckets.set(delay, b);
+      }
+    }
     this.#addChunk(b, isPrivate ? 0 : CHUNK_FIRST / 2);
     b.t = time;
     b.s = this.#seq;
@@ -253,6 +286,8 @@ export class TimerQueue implements DelayedCallOwner {
 
   #releaseChunk(ch: TimerChunk): void {
     ch.items.fill(null, 0, ch.n);
+    ch.fns.fill(null, 0, ch.n);
+    ch.argv = null;
     ch.n = 0;
     let pool = this.#pool.get(ch.size);
     if (pool === undefined) {
@@ -262,17 +297,44 @@ export class TimerQueue implements DelayedCallOwner {
     if (pool.length < POOL_PER_SIZE) pool.push(ch);
   }
 
-  #vacate(call: DelayedCall): void {
-    (call._chunk as TimerChunk).items[call._off] = null;
-    this.#dead++;
+  /** Forget the bucket of `delay` (it is empty). */
+  #dropBucket(b: TimerBucket): void {
+    if (b.isPrivate) return;
+    if (b.smallKey >= 0) this.#smallBuckets.delete(b.smallKey);
+    else this.#buckets.delete(b.delay);
   }
 
-  /** Append an existing call to bucket `b`. */
+  /**
+   * Move a pending call to the end of bucket `b` with a new time and
+   * sequence number, leaving `null` in its old slot.
+   */
   #place(b: TimerBucket, call: DelayedCall, time: number, seq: number): void {
+    const from = call._chunk as TimerChunk;
+    const fo = call._off;
+    const fn = from.fns[fo];
+    const args = from.argv === null ? null : from.argv[fo];
+    from.items[fo] = null;
+    from.fns[fo] = null;
+    if (from.argv !== null) from.argv[fo] = null;
+    this.#dead++;
+    this.#append(b, call, fn, args, time, seq);
+  }
+
+  /** Append `call` to bucket `b`. */
+  #append(
+    b: TimerBucket,
+    call: DelayedCall,
+    fn: ((...args: never[]) => unknown) | null,
+    args: unknown[] | null,
+    time: number,
+    seq: number,
+  ): void {
     let ch = b.chunks[b.chunks.length - 1];
     if (ch.n === ch.size) ch = this.#addChunk(b, ch.size);
     const o = ch.n++;
     ch.items[o] = call;
+    ch.fns[o] = fn;
+    if (args !== null) (ch.argv ??= new Array<unknown[] | null>(ch.size).fill(null))[o] = args;
     ch.ts[2 * o] = time;
     ch.ts[2 * o + 1] = seq;
     call._chunk = ch;
@@ -348,6 +410,7 @@ export class TimerQueue implements DelayedCallOwner {
         let ch = b.chunks[0];
         let items = ch.items;
         let ts = ch.ts;
+        let fns = ch.fns;
         let o = b.ho;
         for (;;) {
           if (o >= ch.n) {
@@ -359,6 +422,7 @@ export class TimerQueue implements DelayedCallOwner {
             ch = b.chunks[0];
             items = ch.items;
             ts = ch.ts;
+            fns = ch.fns;
             o = 0;
             b.ho = 0;
             continue;
@@ -392,10 +456,14 @@ export class TimerQueue implements DelayedCallOwner {
           // `called` is set before the function runs, as in Twisted.
           c._off = CALLED;
           c._chunk = t;
-          const fn = c._fn as (...args: unknown[]) => unknown;
-          const args = c._args;
-          c._fn = null;
-          c._args = null;
+          const fn = fns[o - 1] as (...args: unknown[]) => unknown;
+          fns[o - 1] = null;
+          const argv = ch.argv;
+          let args: unknown[] | null = null;
+          if (argv !== null) {
+            args = argv[o - 1];
+            argv[o - 1] = null;
+          }
           try {
             if (args === null) fn();
             else fn(...args);
@@ -441,7 +509,7 @@ export class TimerQueue implements DelayedCallOwner {
     if (o >= ch.n) {
       // Empty: leave the heap and the map; the chunk goes back to the pool.
       this.#heapRemove(b);
-      if (!b.isPrivate) this.#buckets.delete(b.delay);
+      this.#dropBucket(b);
       chunks.length = 0;
       this.#releaseChunk(ch);
       return;
@@ -508,7 +576,9 @@ export class TimerQueue implements DelayedCallOwner {
       old.forEach((ch, k) => {
         for (let o = k === 0 ? b.ho : 0; o < ch.n; o++) {
           const c = ch.items[o];
-          if (c !== null && c._off >= 0) this.#place(b, c, ch.ts[2 * o], ch.ts[2 * o + 1]);
+          if (c !== null && c._off >= 0) {
+            this.#append(b, c, ch.fns[o], ch.argv === null ? null : ch.argv[o], ch.ts[2 * o], ch.ts[2 * o + 1]);
+          }
         }
         this.#releaseChunk(ch);
       });
@@ -516,7 +586,7 @@ export class TimerQueue implements DelayedCallOwner {
       b.hi = -1;
       const first = b.chunks[0];
       if (first.n === 0) {
-        if (!b.isPrivate) this.#buckets.delete(b.delay);
+        this.#dropBucket(b);
         this.#releaseChunk(first);
         b.chunks.length = 0;
         continue;
@@ -528,7 +598,7 @@ export class TimerQueue implements DelayedCallOwner {
     }
     this.#heap = kept;
     for (let i = (kept.length >> 1) - 1; i >= 0; i--) this.#siftDown(i);
-    // (#place counted every kept call a second time.)
+    // (#append counted every kept call a second time.)
     this.#slots = live;
     this.#dead = 0;
   }
