@@ -344,8 +344,9 @@ describe('ConnectionCompleter', () => {
     const other = new RecordingFactory();
     reactor.connectTCP('127.0.0.1', 9999, other);
     const clientFactory = new RecordingFactory();
-    reactor.connectTCP('127.0.0.1', 4321, clientFactory);
+    const connector = reactor.connectTCP('127.0.0.1', 4321, clientFactory);
     const pump = new ConnectionCompleter(reactor).succeedOnce();
+    expect(connector.state).toBe('connected');
     expect(pump).not.toBeNull();
     const client = pump!.client as Recorder;
     const server = pump!.server as Recorder;
@@ -369,8 +370,9 @@ describe('ConnectionCompleter', () => {
   it('failOnce fails the oldest attempt with ConnectionRefusedError by default', () => {
     const reactor = new MemoryReactorClock();
     const f = new RecordingFactory();
-    reactor.connectTCP('127.0.0.1', 1, f);
+    const connector = reactor.connectTCP('127.0.0.1', 1, f);
     new ConnectionCompleter(reactor).failOnce();
+    expect(connector.state).toBe('disconnected');
     expect(f.failed[0]!.value).toBeInstanceOf(ConnectionRefusedError);
     expect(reactor.tcpClients).toEqual([]);
     expect(reactor.connectors).toEqual([]);

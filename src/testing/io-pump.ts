@@ -246,7 +246,10 @@ export class ConnectionCompleter {
       const server = r.tcpServers.find((s) => s.port === client.port);
       if (server === undefined) continue;
       r.tcpClients.splice(i, 1);
-      forgetConnector(r, r._connectorFor(client));
+      const connector = r._connectorFor(client);
+      forgetConnector(r, connector);
+      // As a real connector does once its factory built the protocol.
+      connector.state = 'connected';
       const serverAddr = new IPv4Address('TCP', '127.0.0.1', client.port);
       const clientAddr = new IPv4Address('TCP', '127.0.0.1', 40000 + (nextClientPort++ % 20000));
       const clientProtocol = client.factory.buildProtocol(serverAddr);
@@ -274,6 +277,7 @@ export class ConnectionCompleter {
     }
     const connector = r._connectorFor(client);
     forgetConnector(r, connector);
+    connector.state = 'disconnected';
     client.factory.clientConnectionFailed(connector, reason);
   }
 }
