@@ -39,6 +39,16 @@ export function envNum(name: string, fallback: number): number {
 /** Milliseconds, sub-millisecond resolution. */
 export const nowMs = (): number => performance.now();
 
+/**
+ * CPU seconds (user + system) this process has used. On a shared machine a
+ * rate per CPU-second is steadier than a rate per wall-clock second, since
+ * it does not count the time the process waited for a core.
+ */
+export function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 /** Median of a list (the value reported for a set of rounds). */
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
@@ -253,18 +263,26 @@ export async function withReactor<T>(body: (r: Reactor) => Promise<T>): Promise<
   }
 }
 
+const shims = new WeakMap<Reactor, IReactorTCP>();
+
 /**
- * `reactor.listenTCP` / `reactor.connectTCP`, falling back to src/tcp's
- * functions while the Reactor class does not carry the methods yet.
+ * `reactor` itself once the Reactor class carries listenTCP/connectTCP;
+ * until then a shim (one per reactor, so the timed loops pay nothing
+ * extra) over src/tcp's functions.
  */
 export function tcp(reactor: Reactor): IReactorTCP {
   const r = reactor as Reactor & Partial<IReactorTCP>;
-  return {
-    listenTCP: (port: number, f: IProtocolFactory, o?: ListenTCPOptions): IListeningPort =>
-      typeof r.listenTCP === 'function' ? r.listenTCP(port, f, o) : listenTCP(reactor, port, f, o),
-    connectTCP: (host: string, port: number, f: IClientFactory, o?: ConnectTCPOptions): IConnector =>
-      typeof r.connectTCP === 'function' ? r.connectTCP(host, port, f, o) : connectTCP(reactor, host, port, f, o),
-  };
+  if (typeof r.listenTCP === 'function' && typeof r.connectTCP === 'function') return r as Reactor & IReactorTCP;
+  let shim = shims.get(reactor);
+  if (shim === undefined) {
+    shim = {
+      listenTCP: (port: number, f: IProtocolFactory, o?: ListenTCPOptions): IListeningPort => listenTCP(reactor, port, f, o),
+      connectTCP: (host: string, port: number, f: IClientFactory, o?: ConnectTCPOptions): IConnector =>
+        connectTCP(reactor, host, port, f, o),
+    };
+    shims.set(reactor, shim);
+  }
+  return shim;
 }
 
 /** The port number a listening port got (listenTCP on port 0). */

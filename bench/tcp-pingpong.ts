@@ -20,6 +20,7 @@ import {
   Samples,
   alternate,
   closeRaw,
+  cpuSeconds,
   envInt,
   envNum,
   listenRaw,
@@ -39,6 +40,8 @@ const SIZE = MSG.length;
 /** What one round measured. */
 interface Result {
   rate: number;
+  /** Round trips per CPU-second of this process. */
+  cpuRate: number;
   p50: number;
   p99: number;
 }
@@ -87,6 +90,7 @@ class Driver {
   run(seconds: number): Promise<Result> {
     return new Promise((resolve) => {
       const t0 = nowMs();
+      const c0 = cpuSeconds();
       let result: Result;
       this.#whenIdle = () => resolve(result);
       setTimeout(() => {
@@ -94,6 +98,7 @@ class Driver {
         this.running = false;
         result = {
           rate: this.trips / elapsed,
+          cpuRate: this.trips / (cpuSeconds() - c0),
           p50: this.samples.percentile(50) * 1000,
           p99: this.samples.percentile(99) * 1000,
         };
@@ -189,6 +194,7 @@ async function main(): Promise<void> {
     const label = `W2 ping-pong 64 B, ${conns} conn`;
     rows.push(
       { name: label, unit: 'rt/s', raw: pick('raw', 'rate'), torsion: pick('torsion', 'rate'), better: 'higher', target: 0.9 },
+      { name: `${label}, per CPU-s`, unit: 'rt/CPU-s', raw: pick('raw', 'cpuRate'), torsion: pick('torsion', 'cpuRate'), better: 'higher', target: 0.9 },
       { name: `${label} p50`, unit: 'µs', raw: pick('raw', 'p50'), torsion: pick('torsion', 'p50'), better: 'lower' },
       { name: `${label} p99`, unit: 'µs', raw: pick('raw', 'p99'), torsion: pick('torsion', 'p99'), better: 'lower' },
     );
