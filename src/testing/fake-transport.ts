@@ -52,6 +52,11 @@ let nextSerial = 0;
  *   it, stopProducing() is loseConnection().
  * - pauseWriting()/resumeWriting() on the protocol around the write buffer
  *   limits (default 64 KiB / 16 KiB), as asyncio.
+ *
+ * No kernel buffer is modelled: while one side has paused reading, what
+ * the peer writes stays in the peer's write buffer (getWriteBufferSize
+ * grows, flow control reacts), and a loseConnection() on the peer
+ * completes only once reading resumes.
  */
 export class FakeTransport implements ITCPTransport {
   /** A number unique to this transport, for telling transports apart in failures. */
