@@ -283,7 +283,8 @@ export class RpcClient extends Int32StringReceiver {
 export type RpcReactor = IReactorTCP & IReactorCore & IReactorTime;
 
 /**
- * Listen on `argv[0]` (default `tcp:0:interface=127.0.0.1`), connect a
+ * Listen on `argv[0]` (default `tcp:0:interface=127.0.0.1`; it must listen
+ * on 127.0.0.1 or on every IPv4 interface), connect a
  * client with `tcp:host=127.0.0.1:port=N:timeout=5`, make a few calls
  * (including two answered out of order and one that times out), print what
  * happens, then close the client and the port. Run under `react`, which
@@ -298,9 +299,9 @@ export async function main(
   const { host, port: portNumber } = port.getHost() as unknown as { host: string; port: number };
   print(`rpc server listening on ${host}:${portNumber}`);
 
-  const endpoint = clientFromString(reactor, `tcp:host=${host}:port=${portNumber}:timeout=5`);
+  const endpoint = clientFromString(reactor, `tcp:host=127.0.0.1:port=${portNumber}:timeout=5`);
   const client = await connectProtocol(endpoint, new RpcClient(reactor, { timeout: 5 }));
-  print(`client connected to ${host}:${portNumber}`);
+  print(`client connected to 127.0.0.1:${portNumber}`);
 
   const [sum, upper, echoed] = await gatherResults([
     client.call<number>('add', [1, 2, 3, 4]),
