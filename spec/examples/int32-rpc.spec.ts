@@ -9,9 +9,11 @@ import * as path from 'node:path';
 import { IPv4Address } from '../../src/address';
 import { CancelledError, TimeoutError } from '../../src/defer';
 import { Failure } from '../../src/defer/failure';
-import { clientFromString, connectProtocol, serverFromString } from '../../src/endpoints';
+import { EndpointParseError, clientFromString, connectProtocol, serverFromString } from '../../src/endpoints';
 import { ConnectionDone, ConnectionLost } from '../../src/errors';
 import { captureLogEvents } from '../../src/logger';
+import { Reactor } from '../../src/reactor';
+import { react } from '../../src/task';
 import {
   Clock,
   ConnectionCompleter,
@@ -415,4 +417,91 @@ describe('an RPC session in memory', () => {
     pump!.flush();
     expect([pump!.clientIO.disconnected, pump!.serverIO.disconnected]).toEqual([true, true]);
   });
+});
+
+describe('main() on a real Reactor over 127.0.0.1', () => {
+  let reactor: Reactor;
+  let done: Promise<void>;
+
+  beforeEach(() => {
+    reactor = new Reactor();
+    done = reactor.run();
+  });
+
+  afterEach(async () => {
+    if (reactor.running) reactor.stop();
+    await done;
+    process.exitCode = undefined;
+  });
+
+  const EXPECTED = [
+    /^rpc server listening on 127\.0\.0\.1:(\d+)$/,
+    /^client connected to 127\.0\.0\.1:(\d+)$/,
+    /^add\(\[1,2,3,4\]\) = 10$/,
+    /^upper\("hello, torsion"\) = HELLO, TORSION$/,
+    /^echo = \{"nested":\[1,"two"\]\}$/,
+    /^answers arrived as: fast, slow$/,
+    /^divide failed: METHOD_NOT_FOUND$/,
+    /^sleep\(5\) with a 0\.1 s timeout failed: TimeoutError$/,
+    /^done$/,
+  ];
+
+  it('serves, connects through the endpoint string, prints every result, and leaves no connection or timer behind', async () => {
+    const lines: string[] = [];
+    await main(reactor, [], (l) => lines.push(l));
+    expect(lines).toHaveLength(EXPECTED.length);
+    lines.forEach((line, i) => expect(line).toMatch(EXPECTED[i]!));
+    const [listening, connected] = [EXPECTED[0]!.exec(lines[0]!)![1], EXPECTED[1]!.exec(lines[1]!)![1]];
+    expect(connected).toBe(listening);
+    // The server's answer to the timed-out sleep(5) is cancelled once it sees the client leave.
+    for (let i = 0; i < 100 && reactor.getDelayedCalls().length > 0; i++) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 20));
+    }
+    expect(reactor.getDelayedCalls()).toEqual([]);
+  });
+
+  it('under react() on a fresh reactor: stops the reactor when done and reports exit code 0', async () => {
+    const lines: string[] = [];
+    const fresh = new Reactor();
+    const code = await react(main, [[], (l: string) => lines.push(l)], fresh);
+    expect(code).toBe(0);
+    expect(fresh.running).toBe(false);
+    expect(lines.at(-1)).toBe('done');
+  });
+
+  it('under react(): a description that cannot be parsed makes the exit code 1', async () => {
+    const fresh = new Reactor();
+    const [events, stop] = captureLogEvents();
+    let code: number;
+    try {
+      code = await react(main, [['tcp:port=eighty'], () => undefined], fresh);
+    } finally {
+      stop();
+    }
+    expect(code).toBe(1);
+    expect(events.find((e) => e.failure !== undefined)?.failure?.value).toBeInstanceOf(EndpointParseError);
+  });
+});
+
+describe('examples/int32-rpc.ts run as a program', () => {
+  it('prints every result and exits 0 by itself', async () => {
+    const child = spawn(TSX, ['examples/int32-rpc.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^rpc server listening on 127\.0\.0\.1:\d+$/);
+    expect(lines.slice(2)).toEqual([
+      'add([1,2,3,4]) = 10',
+      'upper("hello, torsion") = HELLO, TORSION',
+      'echo = {"nested":[1,"two"]}',
+      'answers arrived as: fast, slow',
+      'divide failed: METHOD_NOT_FOUND',
+      'sleep(5) with a 0.1 s timeout failed: TimeoutError',
+      'done',
+    ]);
+  }, 30000);
 });

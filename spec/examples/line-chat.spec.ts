@@ -4,13 +4,12 @@
  * and the example run as a program (`tsx examples/line-chat.ts`).
  */
 import { spawn } from 'node:child_process';
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, createServer, type Socket } from 'node:net';
 import * as path from 'node:path';
 import { IPv4Address } from '../../src/address';
 import { Failure } from '../../src/defer/failure';
 import { EndpointParseError } from '../../src/endpoints';
 import { LineReceiver } from '../../src/framing';
-import type { IReactorTCP } from '../../src/interfaces/tcp';
 import { Reactor } from '../../src/reactor';
 import {
   Clock,
@@ -342,4 +341,180 @@ describe('a chat conversation in memory', () => {
     expect(client.closed).toBe(true);
     expect(room.clients.size).toBe(0);
   });
+});
+
+/** A raw node:net client that hands out the lines it receives, one by one. */
+class LineSocket {
+  readonly socket: Socket;
+  readonly closed: Promise<void>;
+  readonly all: string[] = [];
+  #buffer = '';
+  #taken = 0;
+  #wake: (() => void) | null = null;
+
+  constructor(port: number) {
+    this.socket = netConnect(port, '127.0.0.1');
+    this.socket.setEncoding('utf8');
+    this.socket.on('data', (chunk: string) => {
+      this.#buffer += chunk;
+      const parts = this.#buffer.split('\n');
+      this.#buffer = parts.pop()!;
+      this.all.push(...parts);
+      this.#wake?.();
+    });
+    this.socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
+  }
+
+  /** The next line not yet taken; rejects if the socket closes first. */
+  async next(): Promise<string> {
+    while (this.#taken >= this.all.length) {
+      if (this.socket.destroyed) throw new Error(`closed; lines were ${JSON.stringify(this.all)}`);
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        this.socket.once('close', resolve);
+      });
+      this.#wake = null;
+    }
+    return this.all[this.#taken++]!;
+  }
+
+  send(text: string): void {
+    this.socket.write(text);
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (bound by Node, then released). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as { port: number };
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+describe('main() on a real Reactor over 127.0.0.1', () => {
+  let reactor: Reactor;
+  let done: Promise<void>;
+  const sockets: LineSocket[] = [];
+
+  beforeEach(() => {
+    reactor = new Reactor();
+    done = reactor.run();
+  });
+
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.socket.destroy();
+    if (reactor.running) reactor.stop();
+    await done;
+  });
+
+  function open(port: number): LineSocket {
+    const s = new LineSocket(port);
+    sockets.push(s);
+    return s;
+  }
+
+  it('listens on a free port of 127.0.0.1, prints it, and relays lines between two raw TCP clients', async () => {
+    const printed: string[] = [];
+    const srv = await main(reactor, [], (l) => printed.push(l));
+    expect(printed).toEqual([`chat server listening on 127.0.0.1:${srv.portNumber}`]);
+    expect(srv.portNumber).toBeGreaterThan(0);
+    const a = open(srv.portNumber);
+    expect(await a.next()).toMatch(/^\* Welcome to torsion chat, guest1\./);
+    const b = open(srv.portNumber);
+    expect(await b.next()).toMatch(/^\* Welcome to torsion chat, guest2\./);
+    expect(await a.next()).toBe('* guest2 has joined');
+    a.send('/nick alice\r\nhello over TCP\r\n');
+    expect(await a.next()).toBe('* You are now alice');
+    expect(await b.next()).toBe('* guest1 is now alice');
+    expect(await b.next()).toBe('<alice> hello over TCP');
+    b.send('/quit\n');
+    expect(await b.next()).toBe('* Bye!');
+    await b.closed;
+    expect(await a.next()).toBe('* guest2 has left');
+  });
+
+  it('answers a too-long line with the error line and then closes that socket only', async () => {
+    const srv = await main(reactor, [], () => undefined);
+    const a = open(srv.portNumber);
+    await a.next();
+    const m = open(srv.portNumber);
+    await m.next();
+    await a.next();
+    m.send('x'.repeat(srv.factory.maxLineLength + 1) + '\n');
+    expect(await m.next()).toBe(`! Line too long (the limit is ${srv.factory.maxLineLength} bytes); goodbye`);
+    await m.closed;
+    expect(await a.next()).toBe('* guest2 has left');
+    expect(a.socket.destroyed).toBe(false);
+  });
+
+  it('stopping the reactor says goodbye to every client and closes them before run() resolves', async () => {
+    const srv = await main(reactor, [], () => undefined);
+    const a = open(srv.portNumber);
+    const b = open(srv.portNumber);
+    await a.next();
+    await b.next();
+    expect(srv.factory.clients.size).toBe(2);
+    reactor.stop();
+    await done;
+    await Promise.all([a.closed, b.closed]);
+    expect(a.all.at(-1)).toBe('* The server is shutting down; goodbye');
+    expect(b.all.at(-1)).toBe('* The server is shutting down; goodbye');
+    expect(srv.factory.clients.size).toBe(0);
+  });
+
+  it('listens where a given description says', async () => {
+    const port = await freePort();
+    const printed: string[] = [];
+    const srv = await main(reactor, [`tcp:${port}:interface=127.0.0.1:backlog=5`], (l) => printed.push(l));
+    expect(srv.portNumber).toBe(port);
+    expect(printed).toEqual([`chat server listening on 127.0.0.1:${port}`]);
+    const a = open(port);
+    expect(await a.next()).toMatch(/^\* Welcome/);
+  });
+
+  it('refuses a malformed description with EndpointParseError', () => {
+    expect(() => main(reactor, ['tcp:port=eighty'], () => undefined)).toThrow(EndpointParseError);
+  });
+});
+
+describe('examples/line-chat.ts run as a program', () => {
+  it('serves two raw sockets, then exits 0 on SIGTERM after telling them goodbye', async () => {
+    const child = spawn(TSX, ['examples/line-chat.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (code, signal) => resolve([code, signal])),
+    );
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.setEncoding('utf8').on('data', (c: string) => {
+          out += c;
+          const m = /chat server listening on 127\.0\.0\.1:(\d+)\n/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        void exited.then(([code]) => reject(new Error(`exited with ${code} before listening:\n${out}\n${err}`)));
+      });
+      const a = new LineSocket(port);
+      expect(await a.next()).toMatch(/^\* Welcome/);
+      const b = new LineSocket(port);
+      expect(await b.next()).toMatch(/^\* Welcome/);
+      expect(await a.next()).toBe('* guest2 has joined');
+      b.send('hi from a child process test\n');
+      expect(await a.next()).toBe('<guest2> hi from a child process test');
+      child.kill('SIGTERM');
+      expect(await exited).toEqual([0, null]);
+      await Promise.all([a.closed, b.closed]);
+      expect([a.all.at(-1), b.all.at(-1)]).toEqual([
+        '* The server is shutting down; goodbye',
+        '* The server is shutting down; goodbye',
+      ]);
+      expect(err).toMatch(/Received SIGTERM, shutting down/);
+      expect(err).not.toMatch(/error|Unhandled/i);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }, 30000);
 });
