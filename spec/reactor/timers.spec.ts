@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { performance } from 'node:perf_hooks';
 import { AlreadyCalled } from '../../src/errors';
 import { Logger, captureLogEvents } from '../../src/logger';
 import { DelayedCall } from '../../src/reactor/delayed-call';
@@ -245,6 +246,50 @@ describe('TimerQueue argument checks', () => {
   });
   it('refuses a function that is not a function with a TypeError', () => {
     expect(() => q.callLater(1, 'nope' as unknown as () => void, null)).toThrow(TypeError);
+  });
+});
+
+describe('TimerQueue and the Node timer', () => {
+  afterEach(() => jest.restoreAllMocks());
+  const realClock = (): number => (performance.timeOrigin + performance.now()) / 1000;
+
+  it('arms one Node timer for a burst of calls, once per turn', async () => {
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout');
+    const setImmediateSpy = jest.spyOn(global, 'setImmediate');
+    const q = new TimerQueue(new Logger('test.timers'), realClock);
+    q.start();
+    try {
+      for (let i = 0; i < 1000; i++) q.callLater(10 + (i % 17), () => undefined, null);
+      await Promise.resolve();
+      expect(setTimeoutSpy.mock.calls.length + setImmediateSpy.mock.calls.length).toBe(1);
+    } finally {
+      q.stop();
+    }
+  });
+
+  it('uses setImmediate, not a 1 ms setTimeout, for a call that is already due', async () => {
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout');
+    const setImmediateSpy = jest.spyOn(global, 'setImmediate');
+    const q = new TimerQueue(new Logger('test.timers'), realClock);
+    q.start();
+    const ran = new Promise<void>((resolve) => q.callLater(0, resolve, null));
+    await ran;
+    q.stop();
+    expect(setImmediateSpy).toHaveBeenCalled();
+    expect(setTimeoutSpy).not.toHaveBeenCalled();
+  });
+
+  it('holds no Node timer while stopped, and runs nothing', async () => {
+    const q = new TimerQueue(new Logger('test.timers'), realClock);
+    const seen: string[] = [];
+    q.callLater(0, () => seen.push('ran'), null);
+    const setImmediateSpy = jest.spyOn(global, 'setImmediate');
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout');
+    await new Promise((r) => setImmediate(r));
+    // The only timer armed here was the test's own.
+    expect(setImmediateSpy).toHaveBeenCalledTimes(1);
+    expect(setTimeoutSpy).not.toHaveBeenCalled();
+    expect(seen).toEqual([]);
   });
 });
 
