@@ -162,7 +162,15 @@ export class RpcServerProtocol extends Int32StringReceiver {
 
   #send(response: RpcResponse): void {
     if (this.transport === null || this.transport.disconnecting) return;
-    this.sendString(Buffer.from(JSON.stringify(response), 'utf8'));
+    let text: string;
+    try {
+      text = JSON.stringify(response);
+    } catch (err) {
+      // A result JSON cannot carry (a BigInt, a cycle): the caller still gets an answer.
+      const message = `The result cannot be sent as JSON: ${(err as Error).message}`;
+      text = JSON.stringify({ id: response.id, error: { code: 'INTERNAL_ERROR', message } });
+    }
+    this.sendString(Buffer.from(text, 'utf8'));
   }
 }
 

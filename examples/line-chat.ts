@@ -106,7 +106,7 @@ export class ChatProtocol extends LineReceiver {
   #rename(wanted: string): void {
     if (!NICK.test(wanted)) {
       this.say('! A nick is 1-16 letters, digits, _ or -');
-    } else if (!this.room.rename(this, wanted)) {
+    } else if (!this.room.isNickFree(wanted, this)) {
       this.say(`! The nick ${wanted} is taken`);
     } else {
       const old = this.nick;
@@ -172,8 +172,8 @@ export class ChatFactory extends ServerFactory<ChatProtocol> {
     return was;
   }
 
-  /** Whether `client` may take `nick` (no other client has it). */
-  rename(client: ChatProtocol, nick: string): boolean {
+  /** Whether `nick` is free for `client` (no other client has it). */
+  isNickFree(nick: string, client: ChatProtocol): boolean {
     return !this.#taken(nick, client);
   }
 

@@ -190,6 +190,17 @@ describe('RpcServerProtocol on a StringTransport', () => {
     expect(events.filter((e) => e.failure !== undefined).map((e) => e.message)).toEqual(['Method boom failed']);
   });
 
+  it('answers a result JSON cannot carry with INTERNAL_ERROR instead of failing', () => {
+    const clock = new Clock();
+    const factory = new RpcServerFactory(clock);
+    factory.methods.set('big', () => 10n);
+    const proto = factory.buildProtocol(PEER);
+    const tr = new StringTransport();
+    proto.makeConnection(tr);
+    proto.dataReceived(frame('{"id":6,"method":"big"}'));
+    expect(json(tr.value())).toEqual([{ id: 6, error: { code: 'INTERNAL_ERROR', message: expect.stringMatching(/^The result cannot be sent as JSON: /) } }]);
+  });
+
   it('answers sleep after its delay on the clock, so later requests can be answered first', () => {
     const { proto, tr, clock } = server();
     proto.dataReceived(frame('{"id":1,"method":"sleep","params":[2,"slow"]}'));
