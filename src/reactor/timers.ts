@@ -11,10 +11,9 @@
  * `now + delay`) gets a private one-call bucket: the worst case is a plain
  * heap.
  *
- * A bucket is a list of fixed-size chunks (16 slots, doubling to 1024):
- * appends never copy, consumed chunks are recycled through a pool, and each
- * slot's time and sequence number sit in the chunk's Float64Array, out of the
- * garbage collector's way — GC is most of what a million timers cost.
+ * Buckets are lists of chunks (see timer-buckets.ts): appends never copy,
+ * and each slot's time and sequence number sit in a Float64Array, out of
+ * the garbage collector's way — GC is most of what a million timers cost.
  *
  * Cancellation is lazy: a cancelled call stays in its slot and is skipped
  * when reached; a call moved by `reset()`/`delay()` leaves a `null` behind.
@@ -25,71 +24,22 @@
 import { Failure } from '../defer/failure';
 import type { Logger } from '../logger';
 import { checkDelay, checkFunction } from '../validate';
-import { DelayedCall, type DelayedCallOwner, type DelayedCallSlot } from './delayed-call';
+import { DelayedCall, type DelayedCallOwner } from './delayed-call';
+import { BucketHeap, CHUNK_FIRST, ChunkPool, TimerBucket, TimerChunk, keyLess } from './timer-buckets';
 
 // Local copies (a cross-module constant or class read in the hot path can
 // compile to a getter call under some CommonJS transpilers).
 const CALLED = -1;
 const CANCELLED = -2;
 const NewDelayedCall = DelayedCall;
+const before = keyLess;
 
 // Delays (in microseconds) below this get an integer Map key: it stays a small integer.
 const SMALL_KEY_LIMIT = 2 ** 30;
-const CHUNK_FIRST = 16;
-const CHUNK_MAX = 1024;
-// Chunks kept for reuse, per size.
-const POOL_PER_SIZE = 32;
-
-/** A run of slots of one bucket. @internal */
-export class TimerChunk implements DelayedCallSlot {
-  /** The calls; `null` marks a call that moved away. */
-  readonly items: (DelayedCall | null)[];
-  /** `[time0, seq0, time1, seq1, ...]`. */
-  readonly ts: Float64Array;
-  /** The function of each pending slot. */
-  readonly fns: (((...args: never[]) => unknown) | null)[];
-  /** The arguments of each pending slot; created when a call with arguments lands here. */
-  argv: (unknown[] | null)[] | null = null;
-  /** Slots filled so far. */
-  n = 0;
-  constructor(
-    readonly size: number,
-    public bucket: TimerBucket,
-  ) {
-    this.items = new Array<DelayedCall | null>(size).fill(null);
-    this.fns = new Array<((...args: never[]) => unknown) | null>(size).fill(null);
-    this.ts = new Float64Array(size * 2);
-  }
-}
-
-/** One FIFO of calls (one per distinct delay, or private to one moved call). @internal */
-export class TimerBucket {
-  /** Chunks in order; the head slot is `chunks[0]` at offset `ho`. */
-  chunks: TimerChunk[] = [];
-  ho = 0;
-  /** Heap key: a lower bound of the head call's (time, seq). */
-  t = 0;
-  s = 0;
-  /** Position in the heap; -1 when not in it. */
-  hi = -1;
-  /** Its integer key in the queue's small-delay map, or -1. */
-  smallKey = -1;
-  constructor(
-    readonly owner: TimerQueue,
-    /** The delay this bucket is keyed by in the map (NaN when private). */
-    readonly delay: number,
-    /** True for a one-call bucket of a call moved by delay(). */
-    readonly isPrivate: boolean,
-  ) {}
-}
 
 const COMPACT_MIN_DEAD = 50;
 // Node's setTimeout keeps delays in a 32-bit signed int of milliseconds.
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-function keyLess(a: TimerBucket, t: number, s: number): boolean {
-  return a.t < t || (a.t === t && a.s < s);
-}
 
 /**
  * The timer queue. `start()` lets it run due calls (the reactor is in its
@@ -102,8 +52,8 @@ export class TimerQueue implements DelayedCallOwner {
   // Buckets by delay: whole-microsecond delays by an integer key (see #bucketFor), others by the delay.
   readonly #smallBuckets = new Map<number, TimerBucket>();
   readonly #buckets = new Map<number, TimerBucket>();
-  readonly #pool = new Map<number, TimerChunk[]>();
-  #heap: TimerBucket[] = [];
+  readonly #pool = new ChunkPool();
+  readonly #heap = new BucketHeap();
   #seq = 0;
   // Slots still in buckets (live, cancelled or null) and how many are dead.
   #slots = 0;
@@ -170,7 +120,7 @@ export class TimerQueue implements DelayedCallOwner {
     const time = this.now() + delay;
     const b = this.#bucketFor(delay, time);
     let ch = b.chunks[b.chunks.length - 1];
-    if (ch.n === ch.size) ch = this.#addChunk(b, ch.size);
+    if (ch.n === ch.size) ch = this.#pool.take(b, ch.size);
     const o = ch.n++;
     const call = new NewDelayedCall(ch, o);
     ch.items[o] = call;
@@ -201,7 +151,7 @@ export class TimerQueue implements DelayedCallOwner {
   /** Every pending call, earliest first (ties in scheduling order). */
   getDelayedCalls(): DelayedCall[] {
     const found: { c: DelayedCall; t: number; s: number }[] = [];
-    for (const b of this.#heap) {
+    for (const b of this.#heap.items) {
       b.chunks.forEach((ch, k) => {
         for (let o = k === 0 ? b.ho : 0; o < ch.n; o++) {
           const c = ch.items[o];
@@ -262,39 +212,11 @@ export class TimerQueue implements DelayedCallOwner {
         this.#buckets.set(delay, b);
       }
     }
-    this.#addChunk(b, isPrivate ? 0 : CHUNK_FIRST / 2);
+    this.#pool.take(b, isPrivate ? 0 : CHUNK_FIRST / 2);
     b.t = time;
     b.s = this.#seq;
-    this.#heapPush(b);
+    this.#heap.push(b);
     return b;
-  }
-
-  /** Append a chunk after one of `prevSize` slots (doubling up to CHUNK_MAX). */
-  #addChunk(b: TimerBucket, prevSize: number): TimerChunk {
-    const size = prevSize === 0 ? 1 : Math.min(prevSize * 2, CHUNK_MAX);
-    const pool = this.#pool.get(size);
-    let ch: TimerChunk;
-    if (pool !== undefined && pool.length > 0) {
-      ch = pool.pop() as TimerChunk;
-      ch.bucket = b;
-    } else {
-      ch = new TimerChunk(size, b);
-    }
-    b.chunks.push(ch);
-    return ch;
-  }
-
-  #releaseChunk(ch: TimerChunk): void {
-    ch.items.fill(null, 0, ch.n);
-    ch.fns.fill(null, 0, ch.n);
-    ch.argv = null;
-    ch.n = 0;
-    let pool = this.#pool.get(ch.size);
-    if (pool === undefined) {
-      pool = [];
-      this.#pool.set(ch.size, pool);
-    }
-    if (pool.length < POOL_PER_SIZE) pool.push(ch);
   }
 
   /** Forget the bucket of `delay` (it is empty). */
@@ -330,7 +252,7 @@ export class TimerQueue implements DelayedCallOwner {
     seq: number,
   ): void {
     let ch = b.chunks[b.chunks.length - 1];
-    if (ch.n === ch.size) ch = this.#addChunk(b, ch.size);
+    if (ch.n === ch.size) ch = this.#pool.take(b, ch.size);
     const o = ch.n++;
     ch.items[o] = call;
     ch.fns[o] = fn;
@@ -403,7 +325,7 @@ export class TimerQueue implements DelayedCallOwner {
     this.#inPass = true;
     this.#abort = false;
     const limit = this.#seq;
-    const heap = this.#heap;
+    const heap = this.#heap.items;
     try {
       outer: while (heap.length > 0 && !this.#abort) {
         const b = heap[0];
@@ -418,7 +340,7 @@ export class TimerQueue implements DelayedCallOwner {
             // chunk is full and another follows.
             if (o < ch.size || b.chunks.length === 1) break;
             b.chunks.shift();
-            this.#releaseChunk(ch);
+            this.#pool.give(ch);
             ch = b.chunks[0];
             items = ch.items;
             ts = ch.ts;
@@ -440,7 +362,7 @@ export class TimerQueue implements DelayedCallOwner {
           // (A call run below may also have pushed a bucket above this one.)
           const c1 = heap[1];
           const c2 = heap[2];
-          if (heap[0] !== b || (c1 !== undefined && keyLess(c1, t, s)) || (c2 !== undefined && keyLess(c2, t, s))) {
+          if (heap[0] !== b || (c1 !== undefined && before(c1, t, s)) || (c2 !== undefined && before(c2, t, s))) {
             break;
           }
           // The earliest pending call is not due, or was scheduled during
@@ -494,7 +416,7 @@ export class TimerQueue implements DelayedCallOwner {
       if (o >= ch.n) {
         if (o < ch.size || chunks.length === 1) break;
         chunks.shift();
-        this.#releaseChunk(ch);
+        this.#pool.give(ch);
         ch = chunks[0];
         o = 0;
         continue;
@@ -508,21 +430,21 @@ export class TimerQueue implements DelayedCallOwner {
     b.ho = o;
     if (o >= ch.n) {
       // Empty: leave the heap and the map; the chunk goes back to the pool.
-      this.#heapRemove(b);
+      this.#heap.remove(b);
       this.#dropBucket(b);
       chunks.length = 0;
-      this.#releaseChunk(ch);
+      this.#pool.give(ch);
       return;
     }
     b.t = ch.ts[2 * o];
     b.s = ch.ts[2 * o + 1];
-    this.#siftDown(b.hi);
+    this.#heap.siftDown(b.hi);
   }
 
   /** Point the single Node timer at the earliest pending call. */
   #arm(): void {
     if (!this.#started) return;
-    const heap = this.#heap;
+    const heap = this.#heap.items;
     // Make the root's key exact (its head may have been cancelled or moved).
     while (heap.length > 0) {
       const b = heap[0];
@@ -569,10 +491,10 @@ export class TimerQueue implements DelayedCallOwner {
     if (dead <= COMPACT_MIN_DEAD || dead * 2 <= this.#slots) return;
     const kept: TimerBucket[] = [];
     const live = this.#slots - dead;
-    for (const b of this.#heap) {
+    for (const b of this.#heap.items) {
       const old = b.chunks;
       b.chunks = [];
-      this.#addChunk(b, b.isPrivate ? 0 : CHUNK_FIRST / 2);
+      this.#pool.take(b, b.isPrivate ? 0 : CHUNK_FIRST / 2);
       old.forEach((ch, k) => {
         for (let o = k === 0 ? b.ho : 0; o < ch.n; o++) {
           const c = ch.items[o];
@@ -580,14 +502,14 @@ export class TimerQueue implements DelayedCallOwner {
             this.#append(b, c, ch.fns[o], ch.argv === null ? null : ch.argv[o], ch.ts[2 * o], ch.ts[2 * o + 1]);
           }
         }
-        this.#releaseChunk(ch);
+        this.#pool.give(ch);
       });
       b.ho = 0;
       b.hi = -1;
       const first = b.chunks[0];
       if (first.n === 0) {
         this.#dropBucket(b);
-        this.#releaseChunk(first);
+        this.#pool.give(first);
         b.chunks.length = 0;
         continue;
       }
@@ -596,72 +518,9 @@ export class TimerQueue implements DelayedCallOwner {
       b.hi = kept.length;
       kept.push(b);
     }
-    this.#heap = kept;
-    for (let i = (kept.length >> 1) - 1; i >= 0; i--) this.#siftDown(i);
+    this.#heap.rebuild(kept);
     // (#append counted every kept call a second time.)
     this.#slots = live;
     this.#dead = 0;
-  }
-
-  // ---- the heap of buckets -------------------------------------------------
-
-  #heapPush(b: TimerBucket): void {
-    const heap = this.#heap;
-    b.hi = heap.length;
-    heap.push(b);
-    this.#siftUp(b.hi);
-  }
-
-  #heapRemove(b: TimerBucket): void {
-    const heap = this.#heap;
-    const i = b.hi;
-    b.hi = -1;
-    const last = heap.pop() as TimerBucket;
-    if (last === b) return;
-    heap[i] = last;
-    last.hi = i;
-    this.#siftDown(i);
-    this.#siftUp(last.hi);
-  }
-
-  #siftUp(i: number): void {
-    const heap = this.#heap;
-    const b = heap[i];
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pb = heap[p];
-      if (!keyLess(b, pb.t, pb.s)) break;
-      heap[i] = pb;
-      pb.hi = i;
-      i = p;
-    }
-    heap[i] = b;
-    b.hi = i;
-  }
-
-  #siftDown(i: number): void {
-    const heap = this.#heap;
-    const n = heap.length;
-    const b = heap[i];
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      let m = l;
-      let mb = heap[l];
-      const r = l + 1;
-      if (r < n) {
-        const rb = heap[r];
-        if (keyLess(rb, mb.t, mb.s)) {
-          m = r;
-          mb = rb;
-        }
-      }
-      if (!keyLess(mb, b.t, b.s)) break;
-      heap[i] = mb;
-      mb.hi = i;
-      i = m;
-    }
-    heap[i] = b;
-    b.hi = i;
   }
 }

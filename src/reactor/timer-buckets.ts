@@ -1,0 +1,175 @@
+/**
+ * Storage of the timer queue: buckets made of chunks, the chunk pool and
+ * the heap over the buckets' heads.
+ *
+ * A bucket is a list of fixed-size chunks (16 slots, doubling to 1024):
+ * appending never copies, consumed chunks go back to a pool, and each
+ * slot's due time and sequence number live in the chunk's Float64Array, so
+ * the garbage collector neither scans nor boxes them.
+ * @internal
+ * @module
+ */
+import type { DelayedCall, DelayedCallOwner, DelayedCallSlot } from './delayed-call';
+
+/** Slots of a regular bucket's first chunk. @internal */
+export const CHUNK_FIRST = 16;
+const CHUNK_MAX = 1024;
+// Chunks kept for reuse, per size.
+const POOL_PER_SIZE = 32;
+
+/** A run of slots of one bucket. @internal */
+export class TimerChunk implements DelayedCallSlot {
+  /** The calls; `null` marks a call that moved away. */
+  readonly items: (DelayedCall | null)[];
+  /** `[time0, seq0, time1, seq1, ...]`. */
+  readonly ts: Float64Array;
+  /** The function of each pending slot. */
+  readonly fns: (((...args: never[]) => unknown) | null)[];
+  /** The arguments of each pending slot; created when a call with arguments lands here. */
+  argv: (unknown[] | null)[] | null = null;
+  /** Slots filled so far. */
+  n = 0;
+  constructor(
+    readonly size: number,
+    public bucket: TimerBucket,
+  ) {
+    this.items = new Array<DelayedCall | null>(size).fill(null);
+    this.fns = new Array<((...args: never[]) => unknown) | null>(size).fill(null);
+    this.ts = new Float64Array(size * 2);
+  }
+}
+
+/** One FIFO of calls (one per distinct delay, or private to one moved call). @internal */
+export class TimerBucket {
+  /** Chunks in order; the head slot is `chunks[0]` at offset `ho`. */
+  chunks: TimerChunk[] = [];
+  ho = 0;
+  /** Heap key: a lower bound of the head call's (time, seq). */
+  t = 0;
+  s = 0;
+  /** Position in the heap; -1 when not in it. */
+  hi = -1;
+  /** Its integer key in the queue's small-delay map, or -1. */
+  smallKey = -1;
+  constructor(
+    readonly owner: DelayedCallOwner,
+    /** The delay this bucket is keyed by in the map (NaN when private). */
+    readonly delay: number,
+    /** True for a one-call bucket of a call moved by delay(). */
+    readonly isPrivate: boolean,
+  ) {}
+}
+
+/**
+ * Spare chunks by size: a steady stream of timers recycles its chunks
+ * instead of allocating new ones.
+ * @internal
+ */
+export class ChunkPool {
+  readonly #free = new Map<number, TimerChunk[]>();
+
+  /** A chunk appended to `b`, after one of `prevSize` slots (0: a one-slot chunk). */
+  take(b: TimerBucket, prevSize: number): TimerChunk {
+    const size = prevSize === 0 ? 1 : Math.min(prevSize * 2, CHUNK_MAX);
+    const free = this.#free.get(size);
+    let ch: TimerChunk;
+    if (free !== undefined && free.length > 0) {
+      ch = free.pop() as TimerChunk;
+      ch.bucket = b;
+    } else {
+      ch = new TimerChunk(size, b);
+    }
+    b.chunks.push(ch);
+    return ch;
+  }
+
+  /** Take back a chunk no bucket uses any more. */
+  give(ch: TimerChunk): void {
+    ch.items.fill(null, 0, ch.n);
+    ch.fns.fill(null, 0, ch.n);
+    ch.argv = null;
+    ch.n = 0;
+    let free = this.#free.get(ch.size);
+    if (free === undefined) {
+      free = [];
+      this.#free.set(ch.size, free);
+    }
+    if (free.length < POOL_PER_SIZE) free.push(ch);
+  }
+}
+
+/** Is bucket `a`'s key before `(t, s)`? @internal */
+export function keyLess(a: TimerBucket, t: number, s: number): boolean {
+  return a.t < t || (a.t === t && a.s < s);
+}
+
+/** A binary min-heap of buckets by their `(t, s)` key; each bucket knows its index. @internal */
+export class BucketHeap {
+  items: TimerBucket[] = [];
+
+  push(b: TimerBucket): void {
+    const heap = this.items;
+    b.hi = heap.length;
+    heap.push(b);
+    this.siftUp(b.hi);
+  }
+
+  remove(b: TimerBucket): void {
+    const heap = this.items;
+    const i = b.hi;
+    b.hi = -1;
+    const last = heap.pop() as TimerBucket;
+    if (last === b) return;
+    heap[i] = last;
+    last.hi = i;
+    this.siftDown(i);
+    this.siftUp(last.hi);
+  }
+
+  /** Replace the contents with `buckets` (whose `hi` must be their index) and restore heap order. */
+  rebuild(buckets: TimerBucket[]): void {
+    this.items = buckets;
+    for (let i = (buckets.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  siftUp(i: number): void {
+    const heap = this.items;
+    const b = heap[i];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pb = heap[p];
+      if (!keyLess(b, pb.t, pb.s)) break;
+      heap[i] = pb;
+      pb.hi = i;
+      i = p;
+    }
+    heap[i] = b;
+    b.hi = i;
+  }
+
+  siftDown(i: number): void {
+    const heap = this.items;
+    const n = heap.length;
+    const b = heap[i];
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      let m = l;
+      let mb = heap[l];
+      const r = l + 1;
+      if (r < n) {
+        const rb = heap[r];
+        if (keyLess(rb, mb.t, mb.s)) {
+          m = r;
+          mb = rb;
+        }
+      }
+      if (!keyLess(mb, b.t, b.s)) break;
+      heap[i] = mb;
+      mb.hi = i;
+      i = m;
+    }
+    heap[i] = b;
+    b.hi = i;
+  }
+}
