@@ -108,6 +108,11 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet {
    * scheduled while due calls run waits for the next pass, even with delay 0.
    * Delayed calls run only while the reactor runs; an exception from one is
    * logged and never stops the reactor.
+   *
+   * "Now" is the reactor's time of the current synchronous turn: the clock
+   * is read once per turn (as Node's own timers use the loop's time), and
+   * `seconds()` always reads it afresh and moves it forward, so a call is
+   * never due before `seconds()` (read earlier) plus its delay.
    * @throws RangeError if delay is negative or not finite; TypeError if fn is not a function.
    */
   callLater<A extends unknown[]>(delay: number, fn: (...args: A) => unknown, ...args: A): DelayedCall {
