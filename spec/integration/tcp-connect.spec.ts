@@ -245,15 +245,15 @@ describe('connectTCP (integration)', () => {
     ]);
   });
 
-  it('reuses the closed socket of the previous attempt when reconnecting later', async () => {
-    const handles: unknown[] = [];
-    class KeepHandle extends CloseOnData {
+  it('reuses a closed client socket for a later attempt, but never one handed out by getHandle()', async () => {
+    const sockets: unknown[] = [];
+    class KeepSocket extends CloseOnData {
       override connectionMade(): void {
-        handles.push((this.transport as unknown as Client).getHandle());
+        sockets.push((this.transport as unknown as { _socket: unknown })._socket);
         super.connectionMade();
       }
     }
-    const f = new RecordingClientFactory(KeepHandle);
+    const f = new RecordingClientFactory(KeepSocket);
     const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
     await within(f.lost);
     // The first socket emits 'close' shortly after connectionLost.
@@ -264,8 +264,52 @@ describe('connectTCP (integration)', () => {
     await within(second.lost);
     expect(second.data().toString()).toBe('hello');
     expect(second.transport).not.toBe(f.protocols[0].transport);
-    expect(handles).toHaveLength(2);
-    expect(handles[1]).toBe(handles[0]);
+    expect(sockets).toHaveLength(2);
+    expect(sockets[1]).toBe(sockets[0]);
+
+    // A socket the application saw (getHandle) is not recycled.
+    const g = new RecordingClientFactory(KeepSocket);
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, g);
+    await until(() => g.protocols.length === 1);
+    const exposed = (g.protocols[0].transport as unknown as Client).getHandle();
+    await within(g.lost);
+    await sleep(20);
+    const k = new RecordingClientFactory(KeepSocket);
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, k);
+    await within(k.lost);
+    expect(sockets[3]).not.toBe(exposed);
+  });
+
+  it('a socket reused after an abort in the middle of a write batch still writes', async () => {
+    class Echo extends RecordingProtocol {
+      override dataReceived(data: Buffer): void {
+        super.dataReceived(data);
+        this.transport!.write(data);
+      }
+    }
+    const echo = listenTCP(h.r, 0, new RecordingServerFactory(Echo), { interface: '127.0.0.1' });
+    const sockets: unknown[] = [];
+    class WriteThenAbort extends RecordingProtocol {
+      override connectionMade(): void {
+        super.connectionMade();
+        sockets.push((this.transport as unknown as { _socket: unknown })._socket);
+        this.transport!.write(Buffer.from('dropped'));
+        this.transport!.abortConnection();
+      }
+    }
+    const a = new RecordingClientFactory(WriteThenAbort);
+    connectTCP(h.r, '127.0.0.1', echo.getHost().port, a);
+    await within(a.lost);
+    await sleep(20);
+    const b = new RecordingClientFactory();
+    connectTCP(h.r, '127.0.0.1', echo.getHost().port, b);
+    await until(() => b.protocols.length === 1);
+    const p = await within(b.protocols[0].made);
+    expect((p.transport as unknown as { _socket: unknown })._socket).toBe(sockets[0]);
+    p.transport!.write(Buffer.from('after reuse'));
+    await until(() => p.data().toString() === 'after reuse');
+    p.transport!.loseConnection();
+    await within(p.lost);
   });
 
   it('closes the connection when the client factory builds no protocol', async () => {

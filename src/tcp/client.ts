@@ -15,7 +15,7 @@ import { Logger } from '../logger';
 import { Protocol } from '../protocol/protocol';
 import { Connection } from './connection';
 import type { Connector } from './connector';
-import type { TorsionSocket } from './socket';
+import { type TorsionSocket, takeClientSocket } from './socket';
 import { type BindAddress, type TCPReactor, isIPv4Literal, isIPv6Literal } from './types';
 
 const log = new Logger('torsion.tcp');
@@ -27,7 +27,8 @@ function startResolving(client: BaseBaseClient): void {
   client.resolveAddress();
 }
 function resolved(ip: string, client: BaseBaseClient): void {
-  client._setRealAddress([ip, client.addr[1]]);
+  // The attempt may have failed (stopConnecting, timeout) while resolving.
+  if (client.connector !== null) client._setRealAddress([ip, client.addr[1]]);
 }
 function resolveFailed(failure: Failure, client: BaseBaseClient): void {
   client.failIfNotConnected(failure);
@@ -174,9 +175,9 @@ export abstract class BaseClient extends BaseBaseClient {
     reactor.callLater(0, startResolving, this);
   }
 
-  /** A socket for this attempt: the connector's spare one (reuse) or a new one. */
+  /** A socket for this attempt: a closed one from an earlier attempt (reuse) or a new one. */
   createInternetSocket(): TorsionSocket {
-    return (this.connector as Connector)._takeSocket();
+    return takeClientSocket();
   }
 
   /** Connect the socket to `realAddress` (binding `bindAddress` first). */

@@ -30,6 +30,14 @@ const FRESH_READ_MIN = 32 * 1024;
 const LINGER_SECONDS = 30;
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The reason of every clean close: one shared Failure, as Twisted's
+ * `connectionDone` (building an Error captures a stack, which would cost
+ * more than the rest of a short connection's close).
+ * @internal
+ */
+export const CONNECTION_DONE: Failure = new Failure(new ConnectionDone());
+
 function abortLater(t: Connection): void {
   t.connectionLost(new Failure(new ConnectionAborted()));
 }
@@ -131,7 +139,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     this.disconnecting = true;
     this.reactor.removeReader(this);
     if (this.#writeDisconnected) {
-      this.connectionLost(new Failure(new ConnectionDone()));
+      this.connectionLost(CONNECTION_DONE);
     } else if (this.#producer === null && !this.#endRequested) {
       this.#endWrite();
     }
@@ -179,9 +187,14 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     return this.#host;
   }
 
-  /** The underlying net.Socket while open, else null (Twisted's getHandle). */
+  /**
+   * The underlying net.Socket while open, else null (Twisted's getHandle).
+   * A socket handed out here is never reused for another connection.
+   */
   getHandle(): Socket | null {
-    return this._socket;
+    const socket = this._socket;
+    if (socket !== null) socket.recyclable = false;
+    return socket;
   }
 
   // ---- TCP options ------------------------------------------------------------
@@ -423,7 +436,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     if (!this.connected || this.disconnecting || this.#aborting) return;
     const protocol = this.protocol as IProtocol & { readConnectionLost?: () => void };
     if (typeof protocol.readConnectionLost !== 'function') {
-      this.connectionLost(new Failure(new ConnectionDone()));
+      this.connectionLost(CONNECTION_DONE);
       return;
     }
     this.#readDisconnected = true;
@@ -440,7 +453,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     if (this.disconnected) return;
     this.#writeDisconnected = true;
     if (this.disconnecting) {
-      this.connectionLost(new Failure(new ConnectionDone()));
+      this.connectionLost(CONNECTION_DONE);
       return;
     }
     const protocol = this.protocol as (IProtocol & { writeConnectionLost?: () => void }) | null;
@@ -474,7 +487,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     }
     // Both halves closed cleanly (Node destroys the socket then), or the
     // handle went away under us.
-    this.connectionLost(new Failure(new ConnectionDone()));
+    this.connectionLost(CONNECTION_DONE);
   }
 
   /**
@@ -494,7 +507,11 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     if (!this.#corked) return;
     this.#corked = false;
     const socket = this._socket;
-    if (socket === null || socket.destroyed || this.#endRequested) return;
+    if (socket === null || this.#endRequested) return;
+    if (socket.destroyed) {
+      socket.uncork();
+      return;
+    }
     if (this.#protocolPaused || this.#producerPaused || (this.#producer !== null && !this.#streaming)) {
       // One empty chunk at the end of the batch: its callback runs once the
       // whole batch has left, which is when the drain check is due.

@@ -12,7 +12,6 @@ import type { ConnectorState, IConnector } from '../interfaces/connector';
 import type { IClientFactory, IProtocol } from '../interfaces/protocol';
 import type { IDelayedCall } from '../interfaces/time';
 import { Client } from './client';
-import { type SocketRecycler, type TorsionSocket, createClientSocket, prepareForReuse } from './socket';
 import { type BindAddress, type TCPReactor, isIPv6Literal } from './types';
 
 const log = new Logger('torsion.tcp');
@@ -36,7 +35,7 @@ function timedOut(client: Client): void {
  * connector.getDestination(); // IPv4Address(type='TCP', host='127.0.0.1', port=8000)
  * connector.disconnect();
  */
-export class Connector implements IConnector, SocketRecycler {
+export class Connector implements IConnector {
   /** Where to connect. */
   readonly host: string;
   /** The destination port. */
@@ -57,7 +56,6 @@ export class Connector implements IConnector, SocketRecycler {
   factoryStarted = false;
   /** The pending attempt timeout, if any. */
   timeoutID: IDelayedCall | null = null;
-  #spare: TorsionSocket | null = null;
 
   /**
    * Prefer `reactor.connectTCP`, which validates its arguments and calls connect().
@@ -163,24 +161,6 @@ export class Connector implements IConnector, SocketRecycler {
   /** A new Client for the next attempt. */
   _makeTransport(): Client {
     return new Client(this.host, this.port, this.bindAddress, this, this.reactor);
-  }
-
-  /** A socket for an attempt: a closed one from a previous attempt, or a new one. @internal */
-  _takeSocket(): TorsionSocket {
-    const spare = this.#spare;
-    if (spare !== null) {
-      this.#spare = null;
-      prepareForReuse(spare);
-      return spare;
-    }
-    const socket = createClientSocket();
-    socket.recycler = this;
-    return socket;
-  }
-
-  /** A socket of ours emitted 'close': keep one for the next attempt. @internal */
-  _recycleSocket(socket: TorsionSocket): void {
-    if (this.#spare === null && socket.owner === null) this.#spare = socket;
   }
 
   /** A short description for debugging. */

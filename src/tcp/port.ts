@@ -6,7 +6,8 @@ import * as net from 'node:net';
 import { type IPv4Address, type IPv6Address, ipAddress } from '../address';
 import { Deferred } from '../defer/deferred';
 import { Failure } from '../defer/failure';
-import { CannotListenError, ConnectionDone } from '../errors';
+import { CannotListenError } from '../errors';
+import { CONNECTION_DONE } from './connection';
 import type { IHandleDescriptor } from '../interfaces/fdset';
 import type { IListeningPort } from '../interfaces/connector';
 import type { IProtocol, IProtocolFactory } from '../interfaces/protocol';
@@ -139,7 +140,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
     this.#waiters.push(d);
     if (!this.#closing) {
       this.#closing = true;
-      const done = (): void => this.connectionLost(new Failure(new ConnectionDone()));
+      const done = (): void => this.connectionLost(CONNECTION_DONE);
       if (this.#handle !== null) {
         this.#handle.close(done);
       } else if (this.#server !== null) {

@@ -38,14 +38,6 @@ export interface SocketOwner {
 }
 
 /**
- * Gets a socket back once it has emitted 'close', for reuse by a connector.
- * @internal
- */
-export interface SocketRecycler {
-  _recycleSocket(socket: TorsionSocket): void;
-}
-
-/**
  * The static read buffer every plain-protocol transport reads into: the
  * bytes are copied out (only `nread` of them) before the callback returns,
  * and reads are serial on the loop thread, so one buffer serves them all.
@@ -61,8 +53,12 @@ export const SHARED_READ_BUFFER: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
 export class TorsionSocket extends net.Socket {
   /** The transport currently using this socket, or null when detached. */
   owner: SocketOwner | null = null;
-  /** Who takes the socket back after 'close' (client sockets), if anyone. */
-  recycler: SocketRecycler | null = null;
+  /**
+   * Whether the socket may be reused for another connection once closed:
+   * client sockets, until someone outside torsion got hold of them
+   * (getHandle()) and might have attached listeners or state.
+   */
+  recyclable = false;
 }
 
 // ---- shared listeners: `this` is the socket ------------------------------
@@ -91,8 +87,8 @@ function onError(this: TorsionSocket, err: Error): void {
 function onClose(this: TorsionSocket): void {
   const owner = this.owner;
   if (owner !== null) owner._onClose();
-  // 'close' is a socket's last event: only now may a connector reuse it.
-  if (this.owner === null && this.recycler !== null) this.recycler._recycleSocket(this);
+  // 'close' is a socket's last event: only now may it be reused.
+  if (this.owner === null && this.recyclable && pool.length < POOL_MAX) pool.push(this);
 }
 function onConnect(this: TorsionSocket): void {
   const owner = this.owner;
@@ -103,10 +99,30 @@ function onLingerTimeout(this: TorsionSocket): void {
 }
 
 /**
- * Undo linger() before a recycled client socket connects again.
+ * Closed client sockets kept for the next connection attempt: node:net
+ * supports connect() again after 'close', and it saves building the
+ * Socket/Duplex state (the largest per-connection cost).
+ */
+const pool: TorsionSocket[] = [];
+const POOL_MAX = 64;
+
+/**
+ * A client socket for a connection attempt: a closed one from the pool, or
+ * a new one.
  * @internal
  */
-export function prepareForReuse(socket: TorsionSocket): void {
+export function takeClientSocket(): TorsionSocket {
+  const socket = pool.pop();
+  if (socket === undefined) return createClientSocket();
+  prepareForReuse(socket);
+  return socket;
+}
+
+/** Undo linger() and per-connection options before a pooled socket connects again. */
+function prepareForReuse(socket: TorsionSocket): void {
+  // A close in the middle of a corked batch leaves the Writable corked, and
+  // connect() does not reset that.
+  while (socket.writableCorked > 0) socket.uncork();
   socket.removeListener('timeout', onLingerTimeout);
   socket.setTimeout(0);
   socket.ref();
@@ -136,11 +152,8 @@ function bufferFunction(holder: { socket: TorsionSocket | null }): () => Uint8Ar
   };
 }
 
-/**
- * A client socket, not yet connected, reading through `onread`.
- * @internal
- */
-export function createClientSocket(): TorsionSocket {
+/** A new client socket, not yet connected, reading through `onread`. */
+function createClientSocket(): TorsionSocket {
   const holder: { socket: TorsionSocket | null } = { socket: null };
   // `onread` is a constructor option at runtime (net.createConnection passes
   // its options to the constructor); @types/node lists it under connect().
@@ -149,6 +162,7 @@ export function createClientSocket(): TorsionSocket {
   holder.socket = socket;
   listen(socket, false);
   socket.on('connect', onConnect);
+  socket.recyclable = true;
   // Reading starts when the transport joins the reactor's reader set.
   socket.pause();
   return socket;
@@ -185,7 +199,7 @@ export function adoptServerSocket(socket: net.Socket): TorsionSocket {
   // fallback path keeps the plain object and attaches the two fields.
   const s = socket as TorsionSocket;
   s.owner = null;
-  s.recycler = null;
+  s.recyclable = false;
   listen(s, true);
   return s;
 }
