@@ -87,15 +87,13 @@ function onError(this: TorsionSocket, err: Error): void {
 function onClose(this: TorsionSocket): void {
   const owner = this.owner;
   if (owner !== null) owner._onClose();
+  if (lingering.delete(this) && lingering.size === 0) stopSweeping();
   // 'close' is a socket's last event: only now may it be reused.
   if (this.owner === null && this.recyclable && pool.length < POOL_MAX) pool.push(this);
 }
 function onConnect(this: TorsionSocket): void {
   const owner = this.owner;
   if (owner !== null) owner._onConnect();
-}
-function onLingerTimeout(this: TorsionSocket): void {
-  this.destroy();
 }
 
 /**
@@ -123,8 +121,6 @@ function prepareForReuse(socket: TorsionSocket): void {
   // A close in the middle of a corked batch leaves the Writable corked, and
   // connect() does not reset that.
   while (socket.writableCorked > 0) socket.uncork();
-  socket.removeListener('timeout', onLingerTimeout);
-  socket.setTimeout(0);
   socket.ref();
   // A new handle starts with Nagle on and keep-alive off, as a new socket.
   socket.setNoDelay(false);
@@ -204,10 +200,46 @@ export function adoptServerSocket(socket: net.Socket): TorsionSocket {
   return s;
 }
 
+/** Lingering sockets and when each must be destroyed (ms since the epoch). */
+const lingering = new Map<TorsionSocket, number>();
+let lingerTimer: NodeJS.Timeout | null = null;
+let lingerSweepMs = 5000;
+
+/** Change how often lingering sockets are checked (specs). @internal */
+export function _setLingerSweep(ms: number): void {
+  lingerSweepMs = ms;
+  stopSweeping();
+  if (lingering.size > 0) startSweeping();
+}
+
+function startSweeping(): void {
+  if (lingerTimer !== null) return;
+  lingerTimer = setInterval(sweepLingering, lingerSweepMs);
+  lingerTimer.unref();
+}
+
+function stopSweeping(): void {
+  if (lingerTimer === null) return;
+  clearInterval(lingerTimer);
+  lingerTimer = null;
+}
+
+function sweepLingering(): void {
+  const now = Date.now();
+  for (const [socket, deadline] of lingering) {
+    if (deadline <= now) {
+      lingering.delete(socket);
+      socket.destroy();
+    }
+  }
+  if (lingering.size === 0) stopSweeping();
+}
+
 /**
- * Keep a gracefully closed socket open until the peer's FIN (or a timeout),
+ * Keep a gracefully closed socket open until the peer's FIN (or `seconds`),
  * discarding what it sends: closing with unread input would send RST and
- * could destroy bytes still on their way to the peer.
+ * could destroy bytes still on their way to the peer. One shared, unref'd
+ * sweep timer enforces the deadline (no timer per socket).
  * @internal
  */
 export function linger(socket: TorsionSocket, seconds: number): void {
@@ -218,9 +250,14 @@ export function linger(socket: TorsionSocket, seconds: number): void {
     return;
   }
   socket.unref();
-  socket.setTimeout(seconds * 1000);
-  socket.on('timeout', onLingerTimeout);
+  lingering.set(socket, Date.now() + seconds * 1000);
+  startSweeping();
   socket.resume();
+}
+
+/** How many sockets are lingering (for specs). @internal */
+export function lingeringCount(): number {
+  return lingering.size;
 }
 
 // ---- the private tcp_wrap binding --------------------------------------------
