@@ -10,7 +10,12 @@ import { Failure } from '../defer/failure';
 import { ConnectionLost, ReactorAlreadyRunning, ReactorNotRestartable, ReactorNotRunning } from '../errors';
 import type { EventPhase, IReactorCore, RunOptions, TriggerId } from '../interfaces/core';
 import type { IFileDescriptor, IHandleDescriptor, IReactorFDSet, IReadDescriptor, IWriteDescriptor } from '../interfaces/fdset';
+import type { IClientFactory, IProtocolFactory } from '../interfaces/protocol';
+import type { ConnectTCPOptions, IReactorTCP, ListenTCPOptions } from '../interfaces/tcp';
 import type { IReactorTime } from '../interfaces/time';
+import type { Connector } from '../tcp/connector';
+import type { Port } from '../tcp/port';
+import { connectTCP, listenTCP } from '../tcp/reactor-tcp';
 import { Logger } from '../logger';
 import { checkFunction, checkString, describe } from '../validate';
 import type { DelayedCall } from './delayed-call';
@@ -59,7 +64,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * await r.run();
  * ```
  */
-export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet {
+export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP {
   /** Where the reactor logs what it cannot raise. */
   protected readonly log = new Logger('torsion.reactor');
   readonly #timers: TimerQueue;
@@ -288,6 +293,18 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet {
   /** The current writers. */
   getWriters(): IFileDescriptor[] {
     return this.#fds.getWriters();
+  }
+
+  // ---- IReactorTCP ------------------------------------------------------------
+
+  /** {@inheritDoc IReactorTCP.connectTCP} */
+  connectTCP(host: string, port: number, factory: IClientFactory, options?: ConnectTCPOptions): Connector {
+    return connectTCP(this, host, port, factory, options);
+  }
+
+  /** {@inheritDoc IReactorTCP.listenTCP} */
+  listenTCP(port: number, factory: IProtocolFactory, options?: ListenTCPOptions): Port {
+    return listenTCP(this, port, factory, options);
   }
 
   // ---- hooks for transports ----------------------------------------------------
