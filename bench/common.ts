@@ -12,11 +12,8 @@
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
-import type { IConnector, IListeningPort } from '../src/interfaces/connector';
-import type { IClientFactory, IProtocolFactory } from '../src/interfaces/protocol';
-import type { ConnectTCPOptions, IReactorTCP, ListenTCPOptions } from '../src/interfaces/tcp';
+import type { IListeningPort } from '../src/interfaces/connector';
 import { Reactor } from '../src/reactor';
-import { connectTCP, listenTCP } from '../src/tcp';
 
 /** An integer size from the environment, e.g. `PINGPONG_SECONDS=5`. */
 export function envInt(name: string, fallback: number): number {
@@ -261,28 +258,6 @@ export async function withReactor<T>(body: (r: Reactor) => Promise<T>): Promise<
     if (r.running) r.stop();
     await done;
   }
-}
-
-const shims = new WeakMap<Reactor, IReactorTCP>();
-
-/**
- * `reactor` itself once the Reactor class carries listenTCP/connectTCP;
- * until then a shim (one per reactor, so the timed loops pay nothing
- * extra) over src/tcp's functions.
- */
-export function tcp(reactor: Reactor): IReactorTCP {
-  const r = reactor as Reactor & Partial<IReactorTCP>;
-  if (typeof r.listenTCP === 'function' && typeof r.connectTCP === 'function') return r as Reactor & IReactorTCP;
-  let shim = shims.get(reactor);
-  if (shim === undefined) {
-    shim = {
-      listenTCP: (port: number, f: IProtocolFactory, o?: ListenTCPOptions): IListeningPort => listenTCP(reactor, port, f, o),
-      connectTCP: (host: string, port: number, f: IClientFactory, o?: ConnectTCPOptions): IConnector =>
-        connectTCP(reactor, host, port, f, o),
-    };
-    shims.set(reactor, shim);
-  }
-  return shim;
 }
 
 /** The port number a listening port got (listenTCP on port 0). */

@@ -20,7 +20,7 @@ import type { IPushProducer } from '../src/interfaces/producer';
 import { ClientFactory } from '../src/protocol/factory';
 import { BufferedProtocol, Protocol } from '../src/protocol/protocol';
 import type { Reactor } from '../src/reactor';
-import { alternate, closeRaw, cpuSeconds, envInt, listenRaw, median, nowMs, progress, report, withReactor, tcp, portOf, type Row } from './common';
+import { alternate, closeRaw, cpuSeconds, envInt, listenRaw, median, nowMs, progress, report, withReactor, portOf, type Row } from './common';
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x62);
 
@@ -184,9 +184,9 @@ async function torsionRound(dir: Direction, total: number, lent: boolean): Promi
     const Recv = lent ? LentReceiver : Receiver;
     const serverKind = dir === 'server receives' ? Recv : Sender;
     const clientKind = dir === 'server receives' ? Sender : Recv;
-    const port = tcp(reactor).listenTCP(0, factoryFor(serverKind, tally), { interface: '127.0.0.1' });
+    const port = reactor.listenTCP(0, factoryFor(serverKind, tally), { interface: '127.0.0.1' });
     const portNo = portOf(port);
-    tcp(reactor).connectTCP('127.0.0.1', portNo, factoryFor(clientKind, tally));
+    reactor.connectTCP('127.0.0.1', portNo, factoryFor(clientKind, tally));
     const speed = await tally.done;
     await tally.closed;
     await port.stopListening();

@@ -23,7 +23,7 @@ import type { IConnector } from '../src/interfaces/connector';
 import { ClientFactory, Factory } from '../src/protocol/factory';
 import { Protocol } from '../src/protocol/protocol';
 import type { Reactor } from '../src/reactor';
-import { alternate, closeRaw, cpuSeconds, envInt, listenRaw, median, nowMs, progress, report, withReactor, tcp, portOf, type Row } from './common';
+import { alternate, closeRaw, cpuSeconds, envInt, listenRaw, median, nowMs, progress, report, withReactor, portOf, type Row } from './common';
 
 /** Connections per wall-clock second and per CPU-second. */
 interface Rate {
@@ -147,16 +147,16 @@ async function torsionRound(total: number, concurrency: number, reuse: boolean):
         return p;
       }
     })();
-    const port = tcp(reactor).listenTCP(0, sf, { interface: '127.0.0.1', backlog: 511 });
+    const port = reactor.listenTCP(0, sf, { interface: '127.0.0.1', backlog: 511 });
     const portNo = portOf(port);
     const cf = new RateClientFactory(c, (connector) => {
       if (reuse) connector.connect();
-      else tcp(reactor).connectTCP('127.0.0.1', portNo, cf);
+      else reactor.connectTCP('127.0.0.1', portNo, cf);
     });
     c.start();
     for (let i = 0; i < Math.min(concurrency, total); i++) {
       c.started++;
-      tcp(reactor).connectTCP('127.0.0.1', portNo, cf);
+      reactor.connectTCP('127.0.0.1', portNo, cf);
     }
     const rate = await c.done;
     await port.stopListening();

@@ -29,7 +29,6 @@ import {
   progress,
   report,
   withReactor,
-  tcp,
   portOf,
   type MemSnapshot,
   type Row,
@@ -132,7 +131,7 @@ function idleFactory(gate: Gate, then?: () => void): ClientFactory {
 async function torsionRound(n: number): Promise<Result> {
   return withReactor(async (reactor: Reactor) => {
     const serverUp = new Gate(n);
-    const port = tcp(reactor).listenTCP(0, idleFactory(serverUp), { interface: '127.0.0.1', backlog: 511 });
+    const port = reactor.listenTCP(0, idleFactory(serverUp), { interface: '127.0.0.1', backlog: 511 });
     const portNo = portOf(port);
     await fullGc();
     const before = memSnapshot();
@@ -141,7 +140,7 @@ async function torsionRound(n: number): Promise<Result> {
     const one = (): void => {
       if (next >= n) return;
       next++;
-      tcp(reactor).connectTCP('127.0.0.1', portNo, cf);
+      reactor.connectTCP('127.0.0.1', portNo, cf);
     };
     const cf = idleFactory(clientUp, one);
     for (let i = 0; i < CONCURRENCY; i++) one();

@@ -29,7 +29,6 @@ import {
   progress,
   report,
   withReactor,
-  tcp,
   portOf,
   type Row,
 } from './common';
@@ -151,7 +150,7 @@ class PingClient extends Protocol {
 
 async function torsionRound(conns: number, seconds: number): Promise<Result> {
   return withReactor(async (reactor: Reactor) => {
-    const port = tcp(reactor).listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1', backlog: 511 });
+    const port = reactor.listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1', backlog: 511 });
     const portNo = portOf(port);
     const clients: PingClient[] = [];
     await new Promise<void>((resolve) => {
@@ -165,7 +164,7 @@ async function torsionRound(conns: number, seconds: number): Promise<Result> {
           return p;
         }
       })();
-      for (let i = 0; i < conns; i++) tcp(reactor).connectTCP('127.0.0.1', portNo, cf);
+      for (let i = 0; i < conns; i++) reactor.connectTCP('127.0.0.1', portNo, cf);
     });
     const driver = new Driver(conns, (i) => clients[i]!.transport!.write(MSG));
     for (const c of clients) c.driver = driver;

@@ -6,12 +6,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-import type { IConnector, IListeningPort } from '../../src/interfaces/connector';
-import type { IClientFactory, IProtocolFactory } from '../../src/interfaces/protocol';
-import type { IReactorTCP } from '../../src/interfaces/tcp';
-import type { Reactor } from '../../src/reactor';
-import { connectTCP, listenTCP } from '../../src/tcp';
-
 /** Where a usable Python is, or why there is none. */
 export type TwistedPython = { python: string; version: string } | { python: null; reason: string };
 
@@ -119,18 +113,4 @@ export function pattern(n: number): Buffer {
   const out = Buffer.alloc(n);
   for (let off = 0; off < n; off += period) block.copy(out, off, 0, Math.min(period, n - off));
   return out;
-}
-
-/**
- * `reactor.listenTCP` / `reactor.connectTCP`, or src/tcp's functions while
- * the Reactor class does not carry the methods.
- */
-export function tcp(reactor: Reactor): IReactorTCP {
-  const r = reactor as Reactor & Partial<IReactorTCP>;
-  return {
-    listenTCP: (port: number, f: IProtocolFactory, o) =>
-      typeof r.listenTCP === 'function' ? r.listenTCP(port, f, o) : (listenTCP(reactor, port, f, o) as IListeningPort),
-    connectTCP: (host: string, port: number, f: IClientFactory, o) =>
-      typeof r.connectTCP === 'function' ? r.connectTCP(host, port, f, o) : (connectTCP(reactor, host, port, f, o) as IConnector),
-  };
 }

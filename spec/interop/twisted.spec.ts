@@ -14,7 +14,7 @@ import { LineReceiver } from '../../src/framing';
 import { ClientFactory, Factory } from '../../src/protocol/factory';
 import { Protocol } from '../../src/protocol/protocol';
 import { Reactor } from '../../src/reactor';
-import { findTwistedPython, pattern, Peer, tcp } from './harness';
+import { findTwistedPython, pattern, Peer } from './harness';
 
 const found = findTwistedPython();
 const MiB = 1024 * 1024;
@@ -165,7 +165,7 @@ if (found.python === null) {
         const data = pattern(8 * MiB);
         const proto = new StreamingEcho(data);
         const f = new OneShotFactory(proto);
-        tcp(reactor).connectTCP('127.0.0.1', await server.port(), f);
+        reactor.connectTCP('127.0.0.1', await server.port(), f);
         const back = await Promise.race([proto.allBack.promise, f.failed.promise.then((r) => Promise.reject(r.value))]);
         expect(back.length).toBe(data.length);
         expect(back.equals(data)).toBe(true);
@@ -178,7 +178,7 @@ if (found.python === null) {
       it('a Twisted LineReceiver server answers lines sent in 3-byte pieces, a 1,000-line burst is framed line by line, and its loseConnection reaches torsion as ConnectionDone', async () => {
         const server = peer('line_server.py');
         const proto = new LineCollector();
-        tcp(reactor).connectTCP('127.0.0.1', await server.port(), new OneShotFactory(proto));
+        reactor.connectTCP('127.0.0.1', await server.port(), new OneShotFactory(proto));
         const lines = [Buffer.from('hello'), Buffer.alloc(0), Buffer.from('torsion ✓'), Buffer.alloc(200_000, 0x7a)];
         const answers = proto.expect(lines.length);
         await proto.made.promise;
@@ -199,7 +199,7 @@ if (found.python === null) {
       it('abortConnection reaches a Twisted server as a non-clean ConnectionLost while torsion reports ConnectionAborted', async () => {
         const server = peer('echo_server.py');
         const proto = new StreamingEcho(pattern(1000));
-        tcp(reactor).connectTCP('127.0.0.1', await server.port(), new OneShotFactory(proto));
+        reactor.connectTCP('127.0.0.1', await server.port(), new OneShotFactory(proto));
         await proto.allBack.promise;
         proto.transport!.abortConnection();
         expect((await proto.lost.promise).check(ConnectionAborted)).toBe(ConnectionAborted);
@@ -220,7 +220,7 @@ if (found.python === null) {
             lost.resolve(reason);
           }
         }
-        const port = tcp(reactor).listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1' });
+        const port = reactor.listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1' });
         const portNo = (port.getHost() as unknown as { port: number }).port;
         const client = peer('client.py', [String(portNo), 'echo', String(8 * MiB)]);
         const code = await client.exited;
@@ -240,7 +240,7 @@ if (found.python === null) {
             return proto;
           }
         })();
-        const port = tcp(reactor).listenTCP(0, f, { interface: '127.0.0.1' });
+        const port = reactor.listenTCP(0, f, { interface: '127.0.0.1' });
         const portNo = (port.getHost() as unknown as { port: number }).port;
         const client = peer('client.py', [String(portNo), 'lines']);
         const code = await client.exited;
