@@ -10,8 +10,13 @@
  * from clientConnectionLost (Twisted's reconnect idiom) instead of a new
  * connectTCP per connection; its raw column is the same node:net code.
  *
+ * The wall-clock rate of this workload swings by up to 2× between identical
+ * rounds on loopback (the kernel's TIME_WAIT table fills up across rounds,
+ * and other processes' connections share it); the per-CPU-second rate is
+ * the steadier comparison.
+ *
  * Sizes: CONNECT_TOTAL (default 20000), CONNECT_CONCURRENCY (default 50),
- * CONNECT_ROUNDS (default 3).
+ * CONNECT_ROUNDS (default 4).
  *
  * Run: `npx tsx bench/tcp-connect.ts`
  * @internal
@@ -167,7 +172,7 @@ async function torsionRound(total: number, concurrency: number, reuse: boolean):
 async function main(): Promise<void> {
   const total = envInt('CONNECT_TOTAL', 20000);
   const concurrency = envInt('CONNECT_CONCURRENCY', 50);
-  const rounds = envInt('CONNECT_ROUNDS', 3);
+  const rounds = envInt('CONNECT_ROUNDS', 4);
   const rows: Row[] = [];
   for (const reuse of [false, true]) {
     const label = `W4 ${total} short conns, ${concurrency} at a time${reuse ? ' (connector.connect() reuse)' : ''}`;
