@@ -11,6 +11,7 @@
  * 127.0.0.1, connects a client through an endpoint string, makes a few
  * calls, prints the results and exits 0.
  */
+import type { IPv4Address, IPv6Address } from '../src/address';
 import { CancelledError, Deferred, fail, gatherResults, maybeDeferred } from '../src/defer';
 import type { Failure } from '../src/defer/failure';
 import { clientFromString, connectProtocol, serverFromString } from '../src/endpoints';
@@ -304,7 +305,7 @@ export async function main(
   print: (line: string) => void = console.log,
 ): Promise<void> {
   const port = await serverFromString(reactor, argv[0] ?? 'tcp:0:interface=127.0.0.1').listen(new RpcServerFactory(reactor));
-  const { host, port: portNumber } = port.getHost() as unknown as { host: string; port: number };
+  const { host, port: portNumber } = port.getHost() as IPv4Address | IPv6Address;
   print(`rpc server listening on ${host}:${portNumber}`);
 
   const endpoint = clientFromString(reactor, `tcp:host=127.0.0.1:port=${portNumber}:timeout=5`);

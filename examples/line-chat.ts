@@ -10,6 +10,7 @@
  * talk from a few terminals with `nc 127.0.0.1 PORT`. Ctrl-C (SIGINT) or
  * SIGTERM stops it cleanly.
  */
+import type { IPv4Address, IPv6Address } from '../src/address';
 import { Deferred, succeed } from '../src/defer';
 import type { Failure } from '../src/defer/failure';
 import { serverFromString } from '../src/endpoints';
@@ -246,7 +247,7 @@ export function main(
   return serverFromString(reactor, description)
     .listen(factory)
     .addCallback((port: IListeningPort): ChatServer => {
-      const { host, port: portNumber } = port.getHost() as unknown as { host: string; port: number };
+      const { host, port: portNumber } = port.getHost() as IPv4Address | IPv6Address;
       reactor.addSystemEventTrigger('before', 'shutdown', () => {
         // Stop accepting first, so nobody joins while the others are told goodbye.
         return port.stopListening().addBoth(() =>
