@@ -21,7 +21,11 @@ export class Protocol<T extends ITransport = ITCPTransport> implements IProtocol
   factory: Factory | null = null;
   /** The transport, set by makeConnection. */
   transport: T | null = null;
-  /** True between makeConnection and connectionLost. */
+  /**
+   * Set to true by makeConnection. As in Twisted, nothing clears it when the
+   * connection is lost: to know that, override connectionLost (or look at
+   * the transport's `disconnecting`).
+   */
   connected = false;
 
   /** Attach the transport and call connectionMade(). */

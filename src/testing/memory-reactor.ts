@@ -123,7 +123,10 @@ export class FakePort implements IListeningPort {
     this.listening = false;
     return succeed<void>(undefined);
   }
-  /** The address listenTCP/listenUNIX was asked for ('0.0.0.0' for the default interface). */
+  /**
+   * The port's address: the port listenTCP was asked for, on '0.0.0.0' for
+   * any IPv4 interface (as Twisted's MemoryReactor reports it).
+   */
   getHost(): IAddress {
     return this.#address;
   }

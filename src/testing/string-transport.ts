@@ -251,7 +251,8 @@ export class StringTransport implements ITCPTransport {
  * tr.protocol = proto;
  * proto.makeConnection(tr);
  * proto.dataReceived(Buffer.from('QUIT\r\n')); // the protocol calls loseConnection()
- * expect(proto.connected).toBe(false);
+ * expect(tr.disconnecting).toBe(true);
+ * expect(proto.lostReason?.check(ConnectionDone)).toBe(ConnectionDone); // recorded by MyProtocol.connectionLost
  */
 export class StringTransportWithDisconnection extends StringTransport {
   /** The protocol told about the disconnection; set it before closing. */
