@@ -116,6 +116,25 @@ describe('TimerQueue ordering', () => {
   });
 });
 
+describe('TimerQueue chunk reuse', () => {
+  it('a second wave of calls reuses the first wave\'s storage without seeing its functions or arguments', () => {
+    const { q, advance } = fakeQueue();
+    const first: unknown[][] = [];
+    for (let i = 0; i < 3000; i++) q.callLater(1, (...args: unknown[]) => first.push(args), [i]);
+    for (let i = 0; i < 3; i++) q.callLater(0.5, (...args: unknown[]) => first.push(args), [`private ${i}`]).delay(0.1);
+    advance(1);
+    expect(first).toHaveLength(3003);
+    const second: unknown[][] = [];
+    const calls: DelayedCall[] = [];
+    for (let i = 0; i < 3000; i++) calls.push(q.callLater(1, (...args: unknown[]) => second.push([i, ...args]), null));
+    for (let i = 0; i < 3; i++) q.callLater(0.5, (...args: unknown[]) => second.push(['p', ...args]), null).delay(0.1);
+    expect(calls[5].args).toEqual([]);
+    advance(1);
+    expect(second.slice(0, 3)).toEqual([['p'], ['p'], ['p']]);
+    expect(second.slice(3)).toEqual([...Array(3000).keys()].map((i) => [i]));
+  });
+});
+
 describe('TimerQueue moves and cancellations', () => {
   it('runs a call reset to a later time at the new time only', () => {
     const { q, advance } = fakeQueue();

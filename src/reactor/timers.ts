@@ -284,11 +284,12 @@ export class TimerQueue implements DelayedCallOwner {
     this.#arm();
   }
 
-  /** Stop running calls and release the Node timer; pending calls stay. */
+  /** Stop running calls, release the Node timer and the spare chunks; pending calls stay. */
   stop(): void {
     this.#started = false;
     if (this.#inPass) this.#abort = true;
     this.#disarm();
+    this.#pool.clear();
   }
 
   /** True between start() and stop(). */
