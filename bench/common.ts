@@ -12,6 +12,7 @@
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
+import type { IPv4Address, IPv6Address } from '../src/address';
 import type { IListeningPort } from '../src/interfaces/connector';
 import { Reactor } from '../src/reactor';
 
@@ -262,5 +263,5 @@ export async function withReactor<T>(body: (r: Reactor) => Promise<T>): Promise<
 
 /** The port number a listening port got (listenTCP on port 0). */
 export function portOf(port: IListeningPort): number {
-  return (port.getHost() as unknown as { port: number }).port;
+  return (port.getHost() as IPv4Address | IPv6Address).port;
 }

@@ -6,6 +6,7 @@
  * Run: `npx tsx examples/chat-server.ts [port]` (default 8123), then talk
  * to it from a few terminals with `nc 127.0.0.1 8123`.
  */
+import type { IPv4Address, IPv6Address } from '../src/address';
 import { Factory, LineReceiver, reactor as globalReactor, type Failure, type Reactor } from '../src/index';
 import type { IListeningPort } from '../src/interfaces/connector';
 
@@ -85,7 +86,7 @@ export interface ChatServerOptions {
 export function main(reactor: Reactor, opts: ChatServerOptions = {}): { port: IListeningPort; factory: ChatFactory } {
   const factory = new ChatFactory();
   const port = reactor.listenTCP(opts.port ?? 8123, factory, { interface: opts.interface ?? '127.0.0.1' });
-  const host = port.getHost() as unknown as { host: string; port: number };
+  const host = port.getHost() as IPv4Address | IPv6Address;
   (opts.print ?? console.log)(`chat server listening on ${host.host}:${host.port}`);
   return { port, factory };
 }

@@ -4,6 +4,7 @@
  * echo server and client over loopback, and stops the reactor, after which
  * the process exits 0 by itself.
  */
+import type { IPv4Address, IPv6Address } from '../src/address';
 import { Deferred, deferLater, LoopingCall, react, type Failure, type Reactor } from '../src/index';
 import { main as echoClient } from './echo-client';
 import { main as echoServer } from './echo-server';
@@ -51,7 +52,7 @@ export async function main(reactor: Reactor, print: (line: string) => void = con
 
   print('4. An echo server and an echo client over loopback');
   const port = echoServer(reactor, { port: 0, print: (line) => print(`   ${line}`) });
-  const portNumber = (port.getHost() as unknown as { port: number }).port;
+  const portNumber = (port.getHost() as IPv4Address | IPv6Address).port;
   const echoes = await echoClient(reactor, {
     port: portNumber,
     lines: ['hello, world', 'torsion speaks Twisted'],

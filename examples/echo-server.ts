@@ -6,6 +6,7 @@
  * free port), then `npx tsx examples/echo-client.ts <port>`. Ctrl-C stops
  * the reactor cleanly.
  */
+import type { IPv4Address, IPv6Address } from '../src/address';
 import { Factory, Protocol, reactor as globalReactor, type Reactor } from '../src/index';
 import type { IListeningPort } from '../src/interfaces/connector';
 
@@ -36,7 +37,7 @@ export function main(reactor: Reactor, opts: EchoServerOptions = {}): IListening
   const port = reactor.listenTCP(opts.port ?? 8000, Factory.forProtocol(Echo), {
     interface: opts.interface ?? '127.0.0.1',
   });
-  const host = port.getHost() as unknown as { host: string; port: number };
+  const host = port.getHost() as IPv4Address | IPv6Address;
   print(`echo server listening on ${host.host}:${host.port}`);
   return port;
 }

@@ -7,6 +7,7 @@
  * Without a Python that imports Twisted, a single test reports why and the
  * interop tests are not defined (.ci/run installs python3-twisted).
  */
+import type { IPv4Address, IPv6Address } from '../../src/address';
 import type { Failure } from '../../src/defer/failure';
 import { ConnectionAborted, ConnectionDone } from '../../src/errors';
 import type { IPushProducer } from '../../src/interfaces/producer';
@@ -221,7 +222,7 @@ if (found.python === null) {
           }
         }
         const port = reactor.listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1' });
-        const portNo = (port.getHost() as unknown as { port: number }).port;
+        const portNo = (port.getHost() as IPv4Address | IPv6Address).port;
         const client = peer('client.py', [String(portNo), 'echo', String(8 * MiB)]);
         const code = await client.exited;
         expect({ code, stderr: client.stderr }).toEqual({ code: 0, stderr: '' });
@@ -241,7 +242,7 @@ if (found.python === null) {
           }
         })();
         const port = reactor.listenTCP(0, f, { interface: '127.0.0.1' });
-        const portNo = (port.getHost() as unknown as { port: number }).port;
+        const portNo = (port.getHost() as IPv4Address | IPv6Address).port;
         const client = peer('client.py', [String(portNo), 'lines']);
         const code = await client.exited;
         expect({ code, stderr: client.stderr }).toEqual({ code: 0, stderr: '' });
