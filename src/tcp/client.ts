@@ -15,7 +15,7 @@ import { Logger } from '../logger';
 import { Protocol } from '../protocol/protocol';
 import { Connection } from './connection';
 import type { Connector } from './connector';
-import { type TorsionSocket, takeClientSocket } from './socket';
+import { type TorsionSocket, connectSocket, takeClientSocket } from './socket';
 import { type BindAddress, type TCPReactor, isIPv4Literal, isIPv6Literal } from './types';
 
 const log = new Logger('torsion.tcp');
@@ -49,7 +49,9 @@ export abstract class BaseBaseClient extends Connection {
   /** 'IPv4' or 'IPv6': the family of the address connected to. */
   addressFamily: 'IPv4' | 'IPv6' = 'IPv4';
   /** Always 'stream' (SOCK_STREAM) for TCP. */
-  readonly socketType = 'stream' as const;
+  get socketType(): 'stream' {
+    return 'stream';
+  }
   /** The resolved destination, once known. */
   realAddress: RealAddress | null = null;
 
@@ -191,7 +193,7 @@ export abstract class BaseClient extends BaseBaseClient {
       if (this.bindAddress[1] !== 0) options.localPort = this.bindAddress[1];
     }
     try {
-      socket.connect(options);
+      connectSocket(socket, options);
     } catch (err) {
       // Node validates localAddress synchronously (it must be an IP literal).
       this.failIfNotConnected(

@@ -15,20 +15,35 @@ import type { IBufferedProtocol, IProtocol } from '../interfaces/protocol';
 import type { ITCPTransport } from '../interfaces/transport';
 import { Logger } from '../logger';
 import { isBufferedProtocol } from '../protocol/protocol';
-import { checkBytes, checkCount, describe } from '../validate';
+import { checkBytes, describe } from '../validate';
+import { DEFAULT_HIGH_WATER, WriteFlow } from './flow';
 import { SHARED_READ_BUFFER, type SocketOwner, type TorsionSocket, linger } from './socket';
 import type { TCPReactor } from './types';
 import { type Flushable, scheduleFlush } from './write-batch';
 
 const log = new Logger('torsion.tcp');
 
-/** asyncio's default high-water mark (bytes). */
-const DEFAULT_HIGH_WATER = 64 * 1024;
 /** A read at least this big makes the next read land in a fresh buffer (no copy). */
 const FRESH_READ_MIN = 32 * 1024;
 /** How long a gracefully closed socket may wait for the peer's FIN. */
 const LINGER_SECONDS = 30;
 const EMPTY = Buffer.alloc(0);
+
+// State bits (one small integer instead of a dozen boolean fields: an idle
+// connection's size is what the memory budget is about).
+const CONNECTED = 1 << 0;
+const DISCONNECTED = 1 << 1;
+const DISCONNECTING = 1 << 2;
+const READING = 1 << 3;
+const CORKED = 1 << 4;
+const ABORTING = 1 << 5;
+const END_REQUESTED = 1 << 6;
+const WRITE_DISCONNECTING = 1 << 7;
+const WRITE_DISCONNECTED = 1 << 8;
+const READ_DISCONNECTED = 1 << 9;
+const FRESH_NEXT = 1 << 10;
+const NO_DELAY = 1 << 11;
+const KEEP_ALIVE = 1 << 12;
 
 /**
  * The reason of every clean close: one shared Failure, as Twisted's
@@ -59,40 +74,33 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   protocol: IProtocol | null = null;
   /** The reactor this connection belongs to. */
   readonly reactor: TCPReactor;
-  /** True while the connection is established and not yet lost. */
-  connected = false;
-  /** True once connectionLost has run. */
-  disconnected = false;
-  /** True once loseConnection() was called. */
-  disconnecting = false;
   /** The net.Socket (libuv TCP handle) while this transport owns it. @internal */
   _socket: TorsionSocket | null = null;
-
-  #reading = false;
-  #corked = false;
-  #aborting = false;
-  #endRequested = false;
-  #writeDisconnecting = false;
-  #writeDisconnected = false;
-  #readDisconnected = false;
-  #high = DEFAULT_HIGH_WATER;
-  #low = DEFAULT_HIGH_WATER / 4;
-  #protocolPaused = false;
-  #producer: IPushProducer | IPullProducer | null = null;
-  #streaming = false;
-  #producerPaused = false;
-  #pullRequested = false;
-  #onWriteDone: ((err?: Error | null) => void) | null = null;
+  #flags = 0;
+  #flow: WriteFlow | null = null;
   #lender: IBufferedProtocol | null = null;
   #lent: Uint8Array | null = null;
-  #freshNext = false;
-  #noDelay = false;
-  #keepAlive = false;
   #host: IPv4Address | IPv6Address | null = null;
 
   /** @param reactor - the reactor that runs this connection. */
   constructor(reactor: TCPReactor) {
     this.reactor = reactor;
+  }
+
+  /** True while the connection is established and not yet lost. */
+  get connected(): boolean {
+    return (this.#flags & CONNECTED) !== 0;
+  }
+  set connected(value: boolean) {
+    this.#set(CONNECTED, value);
+  }
+  /** True once connectionLost has run. */
+  get disconnected(): boolean {
+    return (this.#flags & DISCONNECTED) !== 0;
+  }
+  /** True once loseConnection() was called. */
+  get disconnecting(): boolean {
+    return (this.#flags & DISCONNECTING) !== 0;
   }
 
   /** Attach the protocol and pick its receive path. @internal */
@@ -110,16 +118,22 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
    */
   write(data: Buffer | Uint8Array): void {
     checkBytes('data', data);
-    if (!this.connected || this.#endRequested || this.#aborting || data.length === 0) return;
+    const flags = this.#flags;
+    if ((flags & (CONNECTED | END_REQUESTED | ABORTING)) !== CONNECTED || data.length === 0) return;
     const socket = this._socket as TorsionSocket;
-    if (!this.#corked) {
-      this.#corked = true;
+    if ((flags & CORKED) === 0) {
+      this.#flags = flags | CORKED;
       socket.cork();
       scheduleFlush(this);
     }
     socket.write(data);
-    this.#pullRequested = false;
-    if (socket.writableLength > this.#high) this.#overHighWater();
+    const flow = this.#flow;
+    if (flow === null) {
+      if (socket.writableLength > DEFAULT_HIGH_WATER) this.#ensureFlow().overHigh();
+    } else {
+      flow.pullRequested = false;
+      if (socket.writableLength > flow.high) flow.overHigh();
+    }
   }
 
   /** Write every buffer in `data`, in order. @throws TypeError for a non-bytes element. */
@@ -135,12 +149,12 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
    * waits for unregisterProducer().
    */
   loseConnection(): void {
-    if (!this.connected || this.disconnecting || this.#aborting) return;
-    this.disconnecting = true;
+    if ((this.#flags & (CONNECTED | DISCONNECTING | ABORTING)) !== CONNECTED) return;
+    this.#flags |= DISCONNECTING;
     this.reactor.removeReader(this);
-    if (this.#writeDisconnected) {
+    if ((this.#flags & WRITE_DISCONNECTED) !== 0) {
       this.connectionLost(CONNECTION_DONE);
-    } else if (this.#producer === null && !this.#endRequested) {
+    } else if (this.producer === null && (this.#flags & END_REQUESTED) === 0) {
       this.#endWrite();
     }
   }
@@ -150,8 +164,8 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
    * pass, connectionLost(ConnectionAborted). Calling it again does nothing.
    */
   abortConnection(): void {
-    if (this.disconnected || this.#aborting) return;
-    this.#aborting = true;
+    if ((this.#flags & (DISCONNECTED | ABORTING)) !== 0) return;
+    this.#flags |= ABORTING;
     this.reactor.removeReader(this);
     const socket = this._socket;
     if (socket !== null && !socket.destroyed) {
@@ -163,9 +177,9 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** Send FIN once the buffer is flushed; then the protocol's writeConnectionLost(). */
   loseWriteConnection(): void {
-    if (!this.connected || this.disconnecting || this.#writeDisconnecting || this.#aborting) return;
-    this.#writeDisconnecting = true;
-    if (this.#producer === null) this.#endWrite();
+    if ((this.#flags & (CONNECTED | DISCONNECTING | WRITE_DISCONNECTING | ABORTING)) !== CONNECTED) return;
+    this.#flags |= WRITE_DISCONNECTING;
+    if (this.producer === null) this.#endWrite();
   }
 
   /** The remote address. */
@@ -201,21 +215,21 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** Enable/disable TCP_NODELAY (Nagle's algorithm off/on). */
   setTcpNoDelay(enabled: boolean): void {
-    this.#noDelay = Boolean(enabled);
-    this._socket?.setNoDelay(this.#noDelay);
+    this.#set(NO_DELAY, Boolean(enabled));
+    this._socket?.setNoDelay(Boolean(enabled));
   }
   /** Whether TCP_NODELAY is set. */
   getTcpNoDelay(): boolean {
-    return this.#noDelay;
+    return (this.#flags & NO_DELAY) !== 0;
   }
   /** Enable/disable SO_KEEPALIVE. */
   setTcpKeepAlive(enabled: boolean): void {
-    this.#keepAlive = Boolean(enabled);
-    this._socket?.setKeepAlive(this.#keepAlive);
+    this.#set(KEEP_ALIVE, Boolean(enabled));
+    this._socket?.setKeepAlive(Boolean(enabled));
   }
   /** Whether SO_KEEPALIVE is set. */
   getTcpKeepAlive(): boolean {
-    return this.#keepAlive;
+    return (this.#flags & KEEP_ALIVE) !== 0;
   }
 
   // ---- write flow control (asyncio + Twisted producers) ----------------------------
@@ -227,19 +241,15 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
    * @throws RangeError unless high >= low >= 0 (TypeError for non-integers).
    */
   setWriteBufferLimits(high?: number, low?: number): void {
-    if (high !== undefined) checkCount('high', high);
-    if (low !== undefined) checkCount('low', low);
-    const h = high ?? (low === undefined ? DEFAULT_HIGH_WATER : 4 * low);
-    const l = low ?? Math.floor(h / 4);
-    if (!(h >= l && l >= 0)) throw new RangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
-    this.#high = h;
-    this.#low = l;
-    if (this.getWriteBufferSize() > h) this.#overHighWater();
+    const flow = this.#ensureFlow();
+    flow.setLimits(high, low);
+    if (this.getWriteBufferSize() > flow.high) flow.overHigh();
   }
 
   /** `[high, low]` watermarks in bytes. */
   getWriteBufferLimits(): [number, number] {
-    return [this.#high, this.#low];
+    const flow = this.#flow;
+    return flow === null ? [DEFAULT_HIGH_WATER, DEFAULT_HIGH_WATER / 4] : [flow.high, flow.low];
   }
 
   /** Bytes accepted by write() and not yet handed to the kernel. */
@@ -256,35 +266,26 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
    * @throws RuntimeError if a producer is already registered.
    */
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void {
-    if (this.#producer !== null) {
-      throw new RuntimeError(
-        `Cannot register producer ${describe(producer)}, because producer ${describe(this.#producer)} was never unregistered`,
-      );
-    }
-    if (this.disconnected) {
+    if (this.disconnected && this.producer === null) {
       producer.stopProducing();
       return;
     }
-    this.#producer = producer;
-    this.#streaming = Boolean(streaming);
-    this.#producerPaused = false;
-    if (!this.#streaming) {
-      this.#pullRequested = true;
-      producer.resumeProducing();
-    }
+    this.#ensureFlow().register(producer, streaming);
   }
 
   /** Forget the producer; a pending loseConnection/loseWriteConnection proceeds. */
   unregisterProducer(): void {
-    this.#producer = null;
-    this.#producerPaused = false;
-    this.#pullRequested = false;
-    if (this.connected && !this.#endRequested && (this.disconnecting || this.#writeDisconnecting)) this.#endWrite();
+    this.#flow?.unregister();
+    const flags = this.#flags;
+    if ((flags & (CONNECTED | END_REQUESTED)) === CONNECTED && (flags & (DISCONNECTING | WRITE_DISCONNECTING)) !== 0) {
+      this.#endWrite();
+    }
   }
 
   /** The registered producer, if any. */
   get producer(): IPushProducer | IPullProducer | null {
-    return this.#producer;
+    const flow = this.#flow;
+    return flow === null ? null : flow.producer;
   }
 
   // ---- the transport as a push producer ------------------------------------------
@@ -295,7 +296,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
   /** Read again, unless closing or the read side has ended. */
   resumeProducing(): void {
-    if (this.connected && !this.disconnecting && !this.#readDisconnected) this.reactor.addReader(this);
+    if ((this.#flags & (CONNECTED | DISCONNECTING | READ_DISCONNECTED)) === CONNECTED) this.reactor.addReader(this);
   }
   /** loseConnection(). */
   stopProducing(): void {
@@ -312,14 +313,14 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   /** Called by the reactor's addReader: start reading from the socket. */
   startReading(): void {
     const socket = this._socket;
-    if (this.#reading || socket === null || this.disconnected) return;
-    this.#reading = true;
+    if ((this.#flags & (READING | DISCONNECTED)) !== 0 || socket === null) return;
+    this.#flags |= READING;
     socket.resume();
   }
   /** Called by the reactor's removeReader: stop reading (backpressure). */
   stopReading(): void {
-    if (!this.#reading) return;
-    this.#reading = false;
+    if ((this.#flags & READING) === 0) return;
+    this.#flags &= ~READING;
     this._socket?.pause();
   }
   /** A short name for log lines. */
@@ -331,14 +332,13 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
    * connectionLost(reason). The reactor calls it on shutdown.
    */
   connectionLost(reason: Failure): void {
-    if (this.disconnected) return;
-    this.disconnected = true;
-    this.connected = false;
+    if ((this.#flags & DISCONNECTED) !== 0) return;
+    this.#flags = (this.#flags | DISCONNECTED) & ~CONNECTED;
     this.reactor.removeReader(this);
     this.reactor._untrackConnection(this);
-    const producer = this.#producer;
-    this.#producer = null;
+    const producer = this.producer;
     if (producer !== null) {
+      (this.#flow as WriteFlow).unregister();
       try {
         producer.stopProducing();
       } catch (err) {
@@ -367,7 +367,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** @internal */
   _onRead(nread: number, buf: Uint8Array): void {
-    if (!this.connected || this.disconnecting || this.#aborting) return;
+    if ((this.#flags & (CONNECTED | DISCONNECTING | ABORTING)) !== CONNECTED) return;
     const lender = this.#lender;
     if (lender !== null) {
       if (buf === this.#lent) {
@@ -390,7 +390,8 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       // A fresh buffer handed out for this read: give it away, no copy.
       data = Buffer.from(buf.buffer, buf.byteOffset, nread);
     }
-    this.#freshNext = nread >= FRESH_READ_MIN;
+    if (nread >= FRESH_READ_MIN) this.#flags |= FRESH_NEXT;
+    else this.#flags &= ~FRESH_NEXT;
     try {
       (this.protocol as IProtocol).dataReceived(data);
     } catch (err) {
@@ -400,7 +401,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** @internal */
   _onData(chunk: Buffer): void {
-    if (!this.connected || this.disconnecting || this.#aborting) return;
+    if ((this.#flags & (CONNECTED | DISCONNECTING | ABORTING)) !== CONNECTED) return;
     const lender = this.#lender;
     if (lender !== null) {
       this.#lendCopy(lender, chunk, chunk.length);
@@ -416,8 +417,8 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   /** @internal */
   _nextBuffer(): Uint8Array {
     const lender = this.#lender;
-    if (lender === null || !this.connected || this.disconnecting) {
-      return this.#freshNext ? Buffer.allocUnsafeSlow(SHARED_READ_BUFFER.length) : SHARED_READ_BUFFER;
+    if (lender === null || (this.#flags & (CONNECTED | DISCONNECTING)) !== CONNECTED) {
+      return (this.#flags & FRESH_NEXT) !== 0 ? Buffer.allocUnsafeSlow(SHARED_READ_BUFFER.length) : SHARED_READ_BUFFER;
     }
     try {
       const buf = lender.getBuffer(-1);
@@ -433,13 +434,13 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** @internal */
   _onEnd(): void {
-    if (!this.connected || this.disconnecting || this.#aborting) return;
+    if ((this.#flags & (CONNECTED | DISCONNECTING | ABORTING)) !== CONNECTED) return;
     const protocol = this.protocol as IProtocol & { readConnectionLost?: () => void };
     if (typeof protocol.readConnectionLost !== 'function') {
       this.connectionLost(CONNECTION_DONE);
       return;
     }
-    this.#readDisconnected = true;
+    this.#flags |= READ_DISCONNECTED;
     this.reactor.removeReader(this);
     try {
       protocol.readConnectionLost();
@@ -450,14 +451,15 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** @internal */
   _onFinish(): void {
-    if (this.disconnected) return;
-    this.#writeDisconnected = true;
-    if (this.disconnecting) {
+    const flags = this.#flags;
+    if ((flags & DISCONNECTED) !== 0) return;
+    this.#flags = flags | WRITE_DISCONNECTED;
+    if ((flags & DISCONNECTING) !== 0) {
       this.connectionLost(CONNECTION_DONE);
       return;
     }
     const protocol = this.protocol as (IProtocol & { writeConnectionLost?: () => void }) | null;
-    if (this.#writeDisconnecting && protocol !== null && typeof protocol.writeConnectionLost === 'function') {
+    if ((flags & WRITE_DISCONNECTING) !== 0 && protocol !== null && typeof protocol.writeConnectionLost === 'function') {
       try {
         protocol.writeConnectionLost();
       } catch (err) {
@@ -468,7 +470,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** @internal */
   _onError(err: Error): void {
-    if (this.disconnected || this.#aborting) return;
+    if ((this.#flags & (DISCONNECTED | ABORTING)) !== 0) return;
     if (!this.connected) {
       this._socketFailed(err);
       return;
@@ -480,7 +482,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** @internal */
   _onClose(): void {
-    if (this.disconnected || this.#aborting) return;
+    if ((this.#flags & (DISCONNECTED | ABORTING)) !== 0) return;
     if (!this.connected) {
       this._socketFailed(null);
       return;
@@ -504,23 +506,31 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** End-of-tick flush (see write-batch). @internal */
   _flush(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
+    const flags = this.#flags;
+    if ((flags & CORKED) === 0) return;
+    this.#flags = flags & ~CORKED;
     const socket = this._socket;
-    if (socket === null || this.#endRequested) return;
+    if (socket === null || (flags & END_REQUESTED) !== 0) return;
     if (socket.destroyed) {
       socket.uncork();
       return;
     }
-    if (this.#protocolPaused || this.#producerPaused || (this.#producer !== null && !this.#streaming)) {
-      // One empty chunk at the end of the batch: its callback runs once the
-      // whole batch has left, which is when the drain check is due.
-      socket.write(EMPTY, this.#onWriteDone ?? (this.#onWriteDone = (err) => this.#writeDone(err)));
-    }
+    const flow = this.#flow;
+    // One empty chunk at the end of a watched batch: its callback runs once
+    // the whole batch has left, which is when the drain check is due.
+    if (flow !== null && flow.watching) socket.write(EMPTY, flow.onWriteDone);
     socket.uncork();
   }
 
   // ---- internals ----------------------------------------------------------------
+
+  #set(bit: number, on: boolean): void {
+    this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
+  }
+
+  #ensureFlow(): WriteFlow {
+    return this.#flow ?? (this.#flow = new WriteFlow(this));
+  }
 
   #lendCopy(lender: IBufferedProtocol, src: Buffer, nread: number): void {
     try {
@@ -540,81 +550,27 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
 
   #endWrite(): void {
-    this.#endRequested = true;
-    this.#corked = false;
+    this.#flags = (this.#flags | END_REQUESTED) & ~CORKED;
     (this._socket as TorsionSocket).end();
-  }
-
-  #overHighWater(): void {
-    if (!this.#protocolPaused) {
-      this.#protocolPaused = true;
-      const protocol = this.protocol as (IProtocol & { pauseWriting?: () => void }) | null;
-      if (protocol !== null && typeof protocol.pauseWriting === 'function') {
-        try {
-          protocol.pauseWriting();
-        } catch (err) {
-          this._callbackFailed(err, 'pauseWriting');
-          return;
-        }
-      }
-    }
-    const producer = this.#producer;
-    if (producer !== null && this.#streaming && !this.#producerPaused) {
-      this.#producerPaused = true;
-      try {
-        (producer as IPushProducer).pauseProducing();
-      } catch (err) {
-        this._callbackFailed(err, 'pauseProducing');
-      }
-    }
-  }
-
-  #writeDone(err: Error | null | undefined): void {
-    const socket = this._socket;
-    if (err || this.disconnected || socket === null || socket.writableLength > this.#low) return;
-    if (this.#protocolPaused) {
-      this.#protocolPaused = false;
-      const protocol = this.protocol as (IProtocol & { resumeWriting?: () => void }) | null;
-      if (protocol !== null && typeof protocol.resumeWriting === 'function') {
-        try {
-          protocol.resumeWriting();
-        } catch (e) {
-          this._callbackFailed(e, 'resumeWriting');
-          return;
-        }
-      }
-    }
-    const producer = this.#producer;
-    if (producer === null || this.disconnected) return;
-    if (this.#streaming ? this.#producerPaused : !this.#pullRequested) {
-      this.#producerPaused = false;
-      this.#pullRequested = !this.#streaming;
-      try {
-        producer.resumeProducing();
-      } catch (e) {
-        this._callbackFailed(e, 'resumeProducing');
-      }
-    }
   }
 
   #closeSocket(reason: Failure): void {
     const socket = this._socket;
     if (socket === null) return;
     this._socket = null;
-    this.#reading = false;
-    this.#corked = false;
+    this.#flags &= ~(READING | CORKED);
     this._releaseSocket(socket);
     if (socket.destroyed) return;
     if (reason.check(ConnectionAborted) !== null && this.protocol !== null) {
       socket.resetAndDestroy();
-    } else if (this.#writeDisconnected && reason.check(ConnectionDone) !== null) {
+    } else if ((this.#flags & WRITE_DISCONNECTED) !== 0 && reason === CONNECTION_DONE) {
       linger(socket, LINGER_SECONDS);
     } else {
       socket.destroy();
     }
   }
 
-  /** Detach the socket from this transport (clients hand it back for reuse). @internal */
+  /** Detach the socket from this transport. @internal */
   protected _releaseSocket(socket: TorsionSocket): void {
     socket.owner = null;
   }

@@ -46,8 +46,9 @@ export interface SocketOwner {
 export const SHARED_READ_BUFFER: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
 
 /**
- * A net.Socket that knows its transport. A subclass rather than an expando
- * property keeps the object shape stable (idle memory, monomorphic access).
+ * A net.Socket that knows its transport, and tells it about its events by
+ * overriding emit() instead of registering listeners (no listener arrays
+ * per socket; a subclass also keeps the object shape stable).
  * @internal
  */
 export class TorsionSocket extends net.Socket {
@@ -59,41 +60,64 @@ export class TorsionSocket extends net.Socket {
    * (getHandle()) and might have attached listeners or state.
    */
   recyclable = false;
+
+  /** Route the socket's events to its owner, then to any listeners. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    switch (event) {
+      case 'end':
+        this.owner?._onEnd();
+        break;
+      case 'finish':
+        this.owner?._onFinish();
+        break;
+      case 'connect':
+        this.owner?._onConnect();
+        break;
+      case 'close':
+        socketClosed(this);
+        break;
+      case 'error':
+        this.owner?._onError(args[0] as Error);
+        // Handled: without listeners, EventEmitter would throw it.
+        if (this.listenerCount('error') === 0) return true;
+        break;
+    }
+    return super.emit(event, ...args);
+  }
 }
 
-// ---- shared listeners: `this` is the socket ------------------------------
+/**
+ * The socket whose onread callback is running. Node calls the buffer
+ * function right after the callback, without `this`: this is how one
+ * shared function finds its socket (no closure per socket).
+ */
+let reading: TorsionSocket | null = null;
 
 function onReadCallback(this: TorsionSocket, nread: number, buf: Uint8Array): void {
   const owner = this.owner;
-  if (owner !== null) owner._onRead(nread, buf);
+  reading = this;
+  if (owner === null) return;
+  try {
+    owner._onRead(nread, buf);
+  } catch (err) {
+    reading = null;
+    throw err;
+  }
 }
-function onData(this: TorsionSocket, chunk: Buffer): void {
-  const owner = this.owner;
-  if (owner !== null) owner._onData(chunk);
+
+function nextReadBuffer(): Uint8Array {
+  const socket = reading;
+  reading = null;
+  const owner = socket === null ? null : socket.owner;
+  return owner === null ? SHARED_READ_BUFFER : owner._nextBuffer();
 }
-function onEnd(this: TorsionSocket): void {
-  const owner = this.owner;
-  if (owner !== null) owner._onEnd();
-}
-function onFinish(this: TorsionSocket): void {
-  const owner = this.owner;
-  if (owner !== null) owner._onFinish();
-}
-function onError(this: TorsionSocket, err: Error): void {
-  // Always listened to: an 'error' without a listener would throw.
-  const owner = this.owner;
-  if (owner !== null) owner._onError(err);
-}
-function onClose(this: TorsionSocket): void {
-  const owner = this.owner;
+
+function socketClosed(socket: TorsionSocket): void {
+  const owner = socket.owner;
   if (owner !== null) owner._onClose();
-  if (lingering.delete(this) && lingering.size === 0) stopSweeping();
+  if (lingering.delete(socket) && lingering.size === 0) stopSweeping();
   // 'close' is a socket's last event: only now may it be reused.
-  if (this.owner === null && this.recyclable && pool.length < POOL_MAX) pool.push(this);
-}
-function onConnect(this: TorsionSocket): void {
-  const owner = this.owner;
-  if (owner !== null) owner._onConnect();
+  if (socket.owner === null && socket.recyclable && pool.length < POOL_MAX) pool.push(socket);
 }
 
 /**
@@ -116,6 +140,16 @@ export function takeClientSocket(): TorsionSocket {
   return socket;
 }
 
+/**
+ * Connect a client socket. (A buffer request left over from an interrupted
+ * read must not be answered for this socket's new handle.)
+ * @internal
+ */
+export function connectSocket(socket: TorsionSocket, options: net.TcpSocketConnectOpts): void {
+  reading = null;
+  socket.connect(options);
+}
+
 /** Undo linger() and per-connection options before a pooled socket connects again. */
 function prepareForReuse(socket: TorsionSocket): void {
   // A close in the middle of a corked batch leaves the Writable corked, and
@@ -128,36 +162,12 @@ function prepareForReuse(socket: TorsionSocket): void {
   socket.pause();
 }
 
-function listen(socket: TorsionSocket, streamPath: boolean): void {
-  if (streamPath) socket.on('data', onData);
-  socket.on('end', onEnd);
-  socket.on('finish', onFinish);
-  socket.on('error', onError);
-  socket.on('close', onClose);
-}
-
-/**
- * The onread buffer function of one socket: asks the owner for the next
- * buffer (a BufferedProtocol's own, or a fresh one after a big read). Node
- * calls it without `this`, so it is the one closure per socket (not per read).
- */
-function bufferFunction(holder: { socket: TorsionSocket | null }): () => Uint8Array {
-  return () => {
-    const owner = holder.socket === null ? null : holder.socket.owner;
-    return owner === null ? SHARED_READ_BUFFER : owner._nextBuffer();
-  };
-}
-
 /** A new client socket, not yet connected, reading through `onread`. */
 function createClientSocket(): TorsionSocket {
-  const holder: { socket: TorsionSocket | null } = { socket: null };
   // `onread` is a constructor option at runtime (net.createConnection passes
   // its options to the constructor); @types/node lists it under connect().
-  const options = { allowHalfOpen: true, onread: { buffer: bufferFunction(holder), callback: onReadCallback } };
+  const options = { allowHalfOpen: true, onread: { buffer: nextReadBuffer, callback: onReadCallback } };
   const socket = new TorsionSocket(options as net.SocketConstructorOpts);
-  holder.socket = socket;
-  listen(socket, false);
-  socket.on('connect', onConnect);
   socket.recyclable = true;
   // Reading starts when the transport joins the reactor's reader set.
   socket.pause();
@@ -170,24 +180,39 @@ function createClientSocket(): TorsionSocket {
  * @internal
  */
 export function socketFromHandle(handle: unknown): TorsionSocket {
-  const holder: { socket: TorsionSocket | null } = { socket: null };
+  reading = null;
   const options = {
     handle,
     allowHalfOpen: true,
     readable: true,
     writable: true,
     manualStart: true,
-    onread: { buffer: bufferFunction(holder), callback: onReadCallback },
+    onread: { buffer: nextReadBuffer, callback: onReadCallback },
   } as net.SocketConstructorOpts;
-  const socket = new TorsionSocket(options);
-  holder.socket = socket;
-  listen(socket, false);
-  return socket;
+  return new TorsionSocket(options);
+}
+
+// ---- the public fallback: sockets accepted by net.Server ----------------------
+
+function onData(this: TorsionSocket, chunk: Buffer): void {
+  this.owner?._onData(chunk);
+}
+function onEnd(this: TorsionSocket): void {
+  this.owner?._onEnd();
+}
+function onFinish(this: TorsionSocket): void {
+  this.owner?._onFinish();
+}
+function onError(this: TorsionSocket, err: Error): void {
+  this.owner?._onError(err);
+}
+function onClose(this: TorsionSocket): void {
+  socketClosed(this);
 }
 
 /**
  * Adopt a socket accepted by a public `net.Server` (fallback path): reads
- * arrive as owned Buffers through 'data'.
+ * arrive as owned Buffers through 'data'; events through listeners.
  * @internal
  */
 export function adoptServerSocket(socket: net.Socket): TorsionSocket {
@@ -196,7 +221,11 @@ export function adoptServerSocket(socket: net.Socket): TorsionSocket {
   const s = socket as TorsionSocket;
   s.owner = null;
   s.recyclable = false;
-  listen(s, true);
+  s.on('data', onData);
+  s.on('end', onEnd);
+  s.on('finish', onFinish);
+  s.on('error', onError);
+  s.on('close', onClose);
   return s;
 }
 
