@@ -263,6 +263,22 @@ describe('TCP flow control (integration)', () => {
       client.transport!.loseConnection();
     });
 
+    it('holds accepted connections back while the port is not a reader', async () => {
+      const sf = new RecordingServerFactory(RecordingProtocol);
+      const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+      h.r.removeReader(port);
+      const f = new RecordingClientFactory();
+      connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+      await until(() => f.protocols.length === 1);
+      await sleep(30);
+      expect(sf.protocols).toHaveLength(0);
+      h.r.addReader(port);
+      const sp = await within(sf.built);
+      await within(sp.made);
+      f.protocols[0].transport!.loseConnection();
+      expect((await within(sp.lost)).value).toBeInstanceOf(ConnectionDone);
+    });
+
     it('stopProducing on the transport is loseConnection', async () => {
       const { client, server } = await pair(RecordingProtocol, RecordingProtocol);
       client.transport!.stopProducing();

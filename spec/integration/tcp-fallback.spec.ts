@@ -1,0 +1,108 @@
+/**
+ * The public path for accepted connections (net.Server + 'data' events),
+ * used when Node's private tcp_wrap binding is unavailable: the same
+ * transport behaviour as the fast path.
+ */
+import { createHash } from 'node:crypto';
+import type { Failure } from '../../src/defer/failure';
+import { ConnectionAborted, ConnectionDone, ConnectionLost } from '../../src/errors';
+import { BufferedProtocol } from '../../src/protocol';
+import { type Port, connectTCP, listenTCP } from '../../src/tcp';
+import { _setNativeListen } from '../../src/tcp/socket';
+import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, Signal, sleep, until, useReactor, within } from '../tcp/harness';
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe('accepted connections without the private binding (integration)', () => {
+  const h = useReactor();
+  beforeEach(() => {
+    _setNativeListen(false);
+  });
+  afterEach(() => {
+    _setNativeListen(true);
+  });
+
+  async function listening<P extends RecordingProtocol>(proto: new () => P): Promise<{ sf: RecordingServerFactory<P>; port: Port }> {
+    const sf = new RecordingServerFactory<P>(proto);
+    const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+    await until(() => port.getHost().port !== 0);
+    return { sf, port };
+  }
+
+  it('exchanges several MiB both ways and closes cleanly', async () => {
+    const payload = Buffer.alloc(3 * 1024 * 1024 + 17, 0x33);
+    class Echo extends RecordingProtocol {
+      override dataReceived(data: Buffer): void {
+        super.dataReceived(data);
+        this.transport!.write(data);
+      }
+      readConnectionLost(): void {
+        this.transport!.loseConnection();
+      }
+    }
+    class Sender extends RecordingProtocol {
+      override connectionMade(): void {
+        super.connectionMade();
+        this.transport!.write(payload);
+        this.transport!.loseWriteConnection();
+      }
+      readConnectionLost(): void {}
+    }
+    const { sf, port } = await listening(Echo);
+    const f = new RecordingClientFactory(Sender);
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const reason = await within(f.lost, 20000);
+    expect(reason.value).toBeInstanceOf(ConnectionDone);
+    expect(sha(f.protocols[0].data())).toBe(sha(payload));
+    expect(sha(sf.protocols[0].data())).toBe(sha(payload));
+    expect((await within(sf.protocols[0].lost)).value).toBeInstanceOf(ConnectionDone);
+  });
+
+  it('copies into the buffers a BufferedProtocol lends', async () => {
+    const payload = Buffer.alloc(512 * 1024, 7);
+    const done = new Signal<Buffer>();
+    class Lender extends BufferedProtocol {
+      buf = Buffer.alloc(1000);
+      chunks: Buffer[] = [];
+      getBuffer(): Uint8Array {
+        return this.buf;
+      }
+      bufferUpdated(n: number): void {
+        this.chunks.push(Buffer.from(this.buf.subarray(0, n)));
+      }
+      override connectionLost(_reason: Failure): void {
+        done.fire(Buffer.concat(this.chunks));
+      }
+    }
+    const sf = new RecordingServerFactory<RecordingProtocol>(Lender as never);
+    const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+    await until(() => port.getHost().port !== 0);
+    class Sender extends RecordingProtocol {
+      override connectionMade(): void {
+        super.connectionMade();
+        this.transport!.write(payload);
+        this.transport!.loseConnection();
+      }
+    }
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, new RecordingClientFactory(Sender));
+    const got = await within(done, 20000);
+    expect(got.equals(payload)).toBe(true);
+  });
+
+  it('aborts with RST, holds connections back while the port is not a reader, and closes with the reactor', async () => {
+    const { sf, port } = await listening(RecordingProtocol);
+    h.r.removeReader(port);
+    const f = new RecordingClientFactory();
+    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    await until(() => f.protocols.length === 1);
+    await sleep(30);
+    expect(sf.protocols).toHaveLength(0);
+    h.r.addReader(port);
+    const sp = await within(sf.built);
+    await within(sp.made);
+    sp.transport!.abortConnection();
+    expect((await within(sp.lost)).value).toBeInstanceOf(ConnectionAborted);
+    const clientReason = await within(f.protocols[0].lost);
+    expect(clientReason.value).toBeInstanceOf(ConnectionLost);
+  });
+});
