@@ -16,7 +16,7 @@ import {
   UserError,
 } from '../../src/errors';
 import type { IConnector } from '../../src/interfaces/connector';
-import { type Client, type Port, connectTCP, listenTCP } from '../../src/tcp';
+import type { Client, Port } from '../../src/tcp';
 import {
   RecordingClientFactory,
   RecordingProtocol,
@@ -48,12 +48,12 @@ describe('connectTCP (integration)', () => {
   let port: Port;
   beforeEach(() => {
     server = new RecordingServerFactory(Greeter);
-    port = listenTCP(h.r, 0, server, { interface: '127.0.0.1' });
+    port = h.r.listenTCP(0, server, { interface: '127.0.0.1' });
   });
 
   it('calls the factory and protocol in Twisted order, with one connector throughout', async () => {
     const f = new RecordingClientFactory(CloseOnData);
-    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const connector = h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     const reason = await within(f.lost);
     expect(reason.value).toBeInstanceOf(ConnectionDone);
     const p = f.protocols[0];
@@ -80,7 +80,7 @@ describe('connectTCP (integration)', () => {
 
   it('reports getPeer/getHost as IPv4Address with type TCP on both sides', async () => {
     const f = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     const sp = await within(server.built);
     await within(sp.made);
     await until(() => f.protocols.length > 0);
@@ -98,7 +98,7 @@ describe('connectTCP (integration)', () => {
     const closed = port.getHost().port;
     await port.stopListening();
     const f = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', closed, f);
+    h.r.connectTCP('127.0.0.1', closed, f);
     const reason = await within(f.failed);
     expect(reason.value).toBeInstanceOf(ConnectionRefusedError);
     expect(((reason.value as Error).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
@@ -107,14 +107,14 @@ describe('connectTCP (integration)', () => {
 
   it('fails with DNSLookupError for an unknown host', async () => {
     const f = new RecordingClientFactory();
-    connectTCP(h.r, 'no-such-host.invalid', 80, f);
+    h.r.connectTCP('no-such-host.invalid', 80, f);
     const reason = await within(f.failed, 10000);
     expect(reason.value).toBeInstanceOf(DNSLookupError);
   });
 
   it('resolves a host name (localhost) and connects', async () => {
     const f = new RecordingClientFactory(CloseOnData);
-    connectTCP(h.r, 'localhost', port.getHost().port, f);
+    h.r.connectTCP('localhost', port.getHost().port, f);
     await within(f.lost);
     expect(f.protocols[0].data().toString()).toBe('hello');
   });
@@ -123,7 +123,7 @@ describe('connectTCP (integration)', () => {
     // timeout 0 fires in the same reactor pass that starts the attempt, after
     // connect() was issued and before libuv can report the connection.
     const f = new RecordingClientFactory();
-    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f, { timeout: 0 });
+    const connector = h.r.connectTCP('127.0.0.1', port.getHost().port, f, { timeout: 0 });
     const reason = await within(f.failed);
     expect(reason.value).toBeInstanceOf(TimeoutError);
     expect(connector.transport).toBeNull();
@@ -135,7 +135,7 @@ describe('connectTCP (integration)', () => {
     try {
       const f = new RecordingClientFactory();
       const started = h.r.seconds();
-      connectTCP(h.r, '127.0.0.1', hole.port, f, { timeout: 0.2 });
+      h.r.connectTCP('127.0.0.1', hole.port, f, { timeout: 0.2 });
       const reason = await within(f.failed);
       expect(reason.value).toBeInstanceOf(TimeoutError);
       expect(h.r.seconds() - started).toBeGreaterThanOrEqual(0.19);
@@ -149,7 +149,7 @@ describe('connectTCP (integration)', () => {
     const hole = await blackHole();
     try {
       const f = new RecordingClientFactory();
-      const connector = connectTCP(h.r, '127.0.0.1', hole.port, f, { timeout: 5 });
+      const connector = h.r.connectTCP('127.0.0.1', hole.port, f, { timeout: 5 });
       await until(() => (connector.transport as Client).realAddress !== null);
       await sleep(50);
       expect(connector.state).toBe('connecting');
@@ -164,7 +164,7 @@ describe('connectTCP (integration)', () => {
 
   it('fails with ConnectBindError when bindAddress is in use', async () => {
     const f = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f, { bindAddress: ['127.0.0.1', port.getHost().port] });
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f, { bindAddress: ['127.0.0.1', port.getHost().port] });
     const reason = await within(f.failed);
     expect(reason.value).toBeInstanceOf(ConnectBindError);
     expect(((reason.value as Error).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
@@ -172,14 +172,14 @@ describe('connectTCP (integration)', () => {
 
   it('fails with ConnectBindError when bindAddress is not an IP address', async () => {
     const f = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f, { bindAddress: 'not an address' });
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f, { bindAddress: 'not an address' });
     const reason = await within(f.failed);
     expect(reason.value).toBeInstanceOf(ConnectBindError);
   });
 
   it('binds bindAddress before connecting', async () => {
     const f = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f, { bindAddress: '127.0.0.1' });
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f, { bindAddress: '127.0.0.1' });
     const sp = await within(server.built);
     await within(sp.made);
     expect((sp.transport!.getPeer() as IPv4Address).host).toBe('127.0.0.1');
@@ -189,7 +189,7 @@ describe('connectTCP (integration)', () => {
 
   it('stopConnecting while connecting (after connect() was issued) fails with UserError', async () => {
     const f = new RecordingClientFactory();
-    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const connector = h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     const client = connector.transport as Client;
     let addressWhenStopped: unknown = null;
     h.r.callLater(0, () => {
@@ -207,7 +207,7 @@ describe('connectTCP (integration)', () => {
 
   it('stopConnecting once connected throws NotConnectingError', async () => {
     const f = new RecordingClientFactory();
-    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const connector = h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     await until(() => f.protocols.length === 1);
     await within(f.protocols[0].made);
     expect(connector.state).toBe('connected');
@@ -227,7 +227,7 @@ describe('connectTCP (integration)', () => {
       if (lost === 1) c.connect();
       else second.fire();
     };
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     await within(second);
     expect(f.protocols).toHaveLength(2);
     expect(f.protocols.map((p) => p.data().toString())).toEqual(['hello', 'hello']);
@@ -254,7 +254,7 @@ describe('connectTCP (integration)', () => {
       }
     }
     const f = new RecordingClientFactory(KeepSocket);
-    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const connector = h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     await within(f.lost);
     // The first socket emits 'close' shortly after connectionLost.
     await sleep(20);
@@ -269,13 +269,13 @@ describe('connectTCP (integration)', () => {
 
     // A socket the application saw (getHandle) is not recycled.
     const g = new RecordingClientFactory(KeepSocket);
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, g);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, g);
     await until(() => g.protocols.length === 1);
     const exposed = (g.protocols[0].transport as unknown as Client).getHandle();
     await within(g.lost);
     await sleep(20);
     const k = new RecordingClientFactory(KeepSocket);
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, k);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, k);
     await within(k.lost);
     expect(sockets[3]).not.toBe(exposed);
   });
@@ -287,7 +287,7 @@ describe('connectTCP (integration)', () => {
         this.transport!.write(data);
       }
     }
-    const echo = listenTCP(h.r, 0, new RecordingServerFactory(Echo), { interface: '127.0.0.1' });
+    const echo = h.r.listenTCP(0, new RecordingServerFactory(Echo), { interface: '127.0.0.1' });
     const sockets: unknown[] = [];
     class WriteThenAbort extends RecordingProtocol {
       override connectionMade(): void {
@@ -298,11 +298,11 @@ describe('connectTCP (integration)', () => {
       }
     }
     const a = new RecordingClientFactory(WriteThenAbort);
-    connectTCP(h.r, '127.0.0.1', echo.getHost().port, a);
+    h.r.connectTCP('127.0.0.1', echo.getHost().port, a);
     await within(a.lost);
     await sleep(20);
     const b = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', echo.getHost().port, b);
+    h.r.connectTCP('127.0.0.1', echo.getHost().port, b);
     await until(() => b.protocols.length === 1);
     const p = await within(b.protocols[0].made);
     expect((p.transport as unknown as { _socket: unknown })._socket).toBe(sockets[0]);
@@ -315,7 +315,7 @@ describe('connectTCP (integration)', () => {
   it('closes the connection when the client factory builds no protocol', async () => {
     const f = new RecordingClientFactory();
     f.refuse = true;
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     const reason = await within(f.lost);
     expect(reason.value).toBeInstanceOf(ConnectionDone);
     const sp = await within(server.built);
@@ -325,7 +325,7 @@ describe('connectTCP (integration)', () => {
   it('closes the connection when the server factory builds no protocol', async () => {
     server.refuse = true;
     const f = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     const reason = await within(f.lost);
     expect(reason.value).toBeInstanceOf(ConnectionDone);
     expect(f.protocols[0].data().length).toBe(0);
@@ -335,12 +335,12 @@ describe('connectTCP (integration)', () => {
   it('connects over IPv6 when ::1 is available', async () => {
     let p6: Port;
     try {
-      p6 = listenTCP(h.r, 0, server, { interface: '::1' });
+      p6 = h.r.listenTCP(0, server, { interface: '::1' });
     } catch {
       return; // no IPv6 loopback here
     }
     const f = new RecordingClientFactory(CloseOnData);
-    const connector = connectTCP(h.r, '::1', p6.getHost().port, f);
+    const connector = h.r.connectTCP('::1', p6.getHost().port, f);
     expect(connector.getDestination()).toBeInstanceOf(IPv6Address);
     await within(f.lost);
     expect(f.protocols[0].transport!.getPeer()).toEqual(new IPv6Address('TCP', '::1', p6.getHost().port));

@@ -7,7 +7,7 @@ import type { Failure } from '../../src/defer/failure';
 import { ConnectionDone } from '../../src/errors';
 import type { LogEvent } from '../../src/logger';
 import { captureLogEvents } from '../../src/logger';
-import { type Port, connectTCP, listenTCP } from '../../src/tcp';
+import type { Port } from '../../src/tcp';
 import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, until, useReactor, within } from '../tcp/harness';
 
 class Boom extends Error {}
@@ -76,7 +76,7 @@ describe('a protocol callback that throws (integration)', () => {
 
   async function echoWorks(port: Port): Promise<void> {
     const f = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     await until(() => f.protocols.length > 0);
     const p = await within(f.protocols[0].made);
     p.transport!.write(Buffer.from('still alive'));
@@ -95,18 +95,18 @@ describe('a protocol callback that throws (integration)', () => {
   ])('in %s: logged, that connection ends with the failure, the reactor and another connection carry on', async (hook) => {
     const reasons: Failure[] = [];
     const sf = new RecordingServerFactory(throwingProtocol(hook, reasons));
-    const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+    const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
 
     // A bystander connection, open before and after the failure.
     const bystanderFactory = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, bystanderFactory);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, bystanderFactory);
     await until(() => bystanderFactory.protocols.length > 0);
     const bystander = await within(bystanderFactory.protocols[0].made);
     await until(() => sf.protocols.length === 1);
 
     // The victim connection triggers the hook.
     const f = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     await until(() => f.protocols.length > 0);
     const victim = await within(f.protocols[0].made);
     victim.transport!.write(Buffer.from('x'));
@@ -131,9 +131,9 @@ describe('a protocol callback that throws (integration)', () => {
   it('in connectionLost: logged; the client factory still hears clientConnectionLost', async () => {
     const reasons: Failure[] = [];
     const sf = new RecordingServerFactory(Echo);
-    const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+    const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
     const f = new RecordingClientFactory(throwingProtocol('connectionLost', reasons, 0));
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     const sp = await within(sf.built);
     await within(sp.made);
     sp.transport!.loseConnection();
@@ -147,9 +147,9 @@ describe('a protocol callback that throws (integration)', () => {
 
   it('in the client connectionMade: the connector reports clientConnectionLost with the failure', async () => {
     const sf = new RecordingServerFactory(RecordingProtocol);
-    const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+    const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
     const f = new RecordingClientFactory(throwingProtocol('connectionMade', [], 0));
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     const reason = await within(f.lost);
     expect(reason.value).toBeInstanceOf(Boom);
     const sp = await within(sf.built);
@@ -167,9 +167,9 @@ describe('a protocol callback that throws (integration)', () => {
       }
       return original(addr);
     };
-    const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+    const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
     const f = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     const reason = await within(f.lost);
     expect(reason.value).toBeInstanceOf(ConnectionDone);
     expect(events.some((e) => e.failure?.value instanceof Boom)).toBe(true);
@@ -178,12 +178,12 @@ describe('a protocol callback that throws (integration)', () => {
 
   it('in buildProtocol on the client: logged, and the attempt fails with a ConnectError', async () => {
     const sf = new RecordingServerFactory(RecordingProtocol);
-    const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+    const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
     const f = new RecordingClientFactory();
     f.buildProtocol = () => {
       throw new Boom('client buildProtocol');
     };
-    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const connector = h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     const reason = await within(f.failed);
     expect((reason.value as Error).cause).toBeInstanceOf(Boom);
     expect(connector.state).toBe('disconnected');

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Failure } from '../../src/defer/failure';
 import { ConnectionAborted, ConnectionDone, ConnectionLost } from '../../src/errors';
 import { BufferedProtocol } from '../../src/protocol';
-import { type Port, connectTCP, listenTCP } from '../../src/tcp';
+import type { Port } from '../../src/tcp';
 import { _setNativeListen } from '../../src/tcp/socket';
 import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, Signal, sleep, until, useReactor, within } from '../tcp/harness';
 
@@ -24,7 +24,7 @@ describe('accepted connections without the private binding (integration)', () =>
 
   async function listening<P extends RecordingProtocol>(proto: new () => P): Promise<{ sf: RecordingServerFactory<P>; port: Port }> {
     const sf = new RecordingServerFactory<P>(proto);
-    const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+    const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
     await until(() => port.getHost().port !== 0);
     return { sf, port };
   }
@@ -50,7 +50,7 @@ describe('accepted connections without the private binding (integration)', () =>
     }
     const { sf, port } = await listening(Echo);
     const f = new RecordingClientFactory(Sender);
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     const reason = await within(f.lost, 20000);
     expect(reason.value).toBeInstanceOf(ConnectionDone);
     expect(sha(f.protocols[0].data())).toBe(sha(payload));
@@ -75,7 +75,7 @@ describe('accepted connections without the private binding (integration)', () =>
       }
     }
     const sf = new RecordingServerFactory<RecordingProtocol>(Lender as never);
-    const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+    const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
     await until(() => port.getHost().port !== 0);
     class Sender extends RecordingProtocol {
       override connectionMade(): void {
@@ -84,7 +84,7 @@ describe('accepted connections without the private binding (integration)', () =>
         this.transport!.loseConnection();
       }
     }
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, new RecordingClientFactory(Sender));
+    h.r.connectTCP('127.0.0.1', port.getHost().port, new RecordingClientFactory(Sender));
     const got = await within(done, 20000);
     expect(got.equals(payload)).toBe(true);
   });
@@ -93,7 +93,7 @@ describe('accepted connections without the private binding (integration)', () =>
     const { sf, port } = await listening(RecordingProtocol);
     h.r.removeReader(port);
     const f = new RecordingClientFactory();
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     await until(() => f.protocols.length === 1);
     await sleep(30);
     expect(sf.protocols).toHaveLength(0);

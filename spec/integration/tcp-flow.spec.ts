@@ -6,7 +6,7 @@
  */
 import { ConnectionDone, RuntimeError } from '../../src/errors';
 import type { IPullProducer, IPushProducer } from '../../src/interfaces/producer';
-import { type Connection, type Port, connectTCP, listenTCP } from '../../src/tcp';
+import type { Connection, Port } from '../../src/tcp';
 import {
   RecordingClientFactory,
   RecordingProtocol,
@@ -28,9 +28,9 @@ describe('TCP flow control (integration)', () => {
     serverProto: new () => S,
   ): Promise<Pair<C, S>> {
     const sf = new RecordingServerFactory<S>(serverProto);
-    const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+    const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
     const cf = new RecordingClientFactory<C>(clientProto);
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, cf);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, cf);
     const server = await within(sf.built);
     await within(server.made);
     await until(() => cf.protocols.length > 0);
@@ -265,10 +265,10 @@ describe('TCP flow control (integration)', () => {
 
     it('holds accepted connections back while the port is not a reader', async () => {
       const sf = new RecordingServerFactory(RecordingProtocol);
-      const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+      const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
       h.r.removeReader(port);
       const f = new RecordingClientFactory();
-      connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+      h.r.connectTCP('127.0.0.1', port.getHost().port, f);
       await until(() => f.protocols.length === 1);
       await sleep(30);
       expect(sf.protocols).toHaveLength(0);
@@ -345,9 +345,9 @@ describe('TCP flow control (integration)', () => {
       }
     }
     const sf = new RecordingServerFactory(Producer);
-    const port = listenTCP(h.r, 0, sf, { interface: '127.0.0.1' });
+    const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
     const cf = new RecordingClientFactory(SlowConsumer);
-    connectTCP(h.r, '127.0.0.1', port.getHost().port, cf);
+    h.r.connectTCP('127.0.0.1', port.getHost().port, cf);
     const reason = await within(cf.lost, 120000, '1 GiB transfer');
     expect(reason.value).toBeInstanceOf(ConnectionDone);
     const consumer = cf.protocols[0] as SlowConsumer;

@@ -8,7 +8,7 @@ import type { Failure } from '../../src/defer/failure';
 import { ConnectError, ConnectionLost } from '../../src/errors';
 import { Reactor } from '../../src/reactor';
 import { Deferred } from '../../src/defer/deferred';
-import { type Client, connectTCP, listenTCP } from '../../src/tcp';
+import type { Client } from '../../src/tcp';
 import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, blackHole, sleep, until, within } from '../tcp/harness';
 
 describe('reactor.stop() with TCP connections (integration)', () => {
@@ -25,10 +25,10 @@ describe('reactor.stop() with TCP connections (integration)', () => {
 
   it('closes ports and loses reading, paused and only-writing connections before run() resolves', async () => {
     const sf = new RecordingServerFactory(RecordingProtocol);
-    const port = listenTCP(r, 0, sf, { interface: '127.0.0.1' });
+    const port = r.listenTCP(0, sf, { interface: '127.0.0.1' });
     const portNumber = port.getHost().port;
     const clients = [new RecordingClientFactory(), new RecordingClientFactory(), new RecordingClientFactory()];
-    for (const f of clients) connectTCP(r, '127.0.0.1', portNumber, f);
+    for (const f of clients) r.connectTCP('127.0.0.1', portNumber, f);
     await until(() => sf.protocols.length === 3 && clients.every((f) => f.protocols.length === 1));
     for (const f of clients) await within(f.protocols[0].made);
     const [reading, paused, writing] = clients.map((f) => f.protocols[0]);
@@ -82,9 +82,9 @@ describe('reactor.stop() with TCP connections (integration)', () => {
     const done2 = r2.run();
     try {
       const resolving = new RecordingClientFactory();
-      connectTCP(r2, 'example.test', hole.port, resolving);
+      r2.connectTCP('example.test', hole.port, resolving);
       const connecting = new RecordingClientFactory();
-      const connector = connectTCP(r2, '127.0.0.1', hole.port, connecting);
+      const connector = r2.connectTCP('127.0.0.1', hole.port, connecting);
       await until(() => (connector.transport as Client).realAddress !== null);
       await sleep(20);
       r2.stop();
@@ -101,9 +101,9 @@ describe('reactor.stop() with TCP connections (integration)', () => {
 
   it('loses a connection whose graceful close waits for its producer', async () => {
     const sf = new RecordingServerFactory(RecordingProtocol);
-    const port = listenTCP(r, 0, sf, { interface: '127.0.0.1' });
+    const port = r.listenTCP(0, sf, { interface: '127.0.0.1' });
     const f = new RecordingClientFactory();
-    connectTCP(r, '127.0.0.1', port.getHost().port, f);
+    r.connectTCP('127.0.0.1', port.getHost().port, f);
     await until(() => f.protocols.length === 1);
     const p = await within(f.protocols[0].made);
     const stopped: string[] = [];

@@ -8,7 +8,7 @@ import type { Failure } from '../../src/defer/failure';
 import { ConnectionAborted, ConnectionDone, ConnectionLost, RuntimeError } from '../../src/errors';
 import { captureLogEvents } from '../../src/logger';
 import { BufferedProtocol } from '../../src/protocol';
-import { type Connection, type Port, connectTCP, listenTCP } from '../../src/tcp';
+import type { Connection, Port } from '../../src/tcp';
 import {
   RecordingClientFactory,
   RecordingProtocol,
@@ -32,12 +32,12 @@ describe('TCP transport (integration)', () => {
   let server: RecordingServerFactory;
   const connect = <P extends RecordingProtocol>(proto: new () => P = RecordingProtocol as unknown as new () => P) => {
     const f = new RecordingClientFactory<P>(proto);
-    const connector = connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+    const connector = h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     return { f, connector };
   };
   const listen = <P extends RecordingProtocol>(proto: new () => P): RecordingServerFactory<P> => {
     const s = new RecordingServerFactory<P>(proto);
-    port = listenTCP(h.r, 0, s, { interface: '127.0.0.1' });
+    port = h.r.listenTCP(0, s, { interface: '127.0.0.1' });
     return s;
   };
   const clientProtocol = async <P extends RecordingProtocol>(f: RecordingClientFactory<P>): Promise<P> => {
@@ -315,9 +315,9 @@ describe('TCP transport (integration)', () => {
         }
       }
       const s = new RecordingServerFactory<RecordingProtocol>(side === 'server' ? (ServerLender as never) : Sender);
-      port = listenTCP(h.r, 0, s, { interface: '127.0.0.1' });
+      port = h.r.listenTCP(0, s, { interface: '127.0.0.1' });
       const f = new RecordingClientFactory<RecordingProtocol>(side === 'client' ? (ServerLender as never) : Sender);
-      connectTCP(h.r, '127.0.0.1', port.getHost().port, f);
+      h.r.connectTCP('127.0.0.1', port.getHost().port, f);
       await until(() => lender !== null);
       const l = lender as unknown as Lender;
       const reason = await within(l.lost, 20000);
@@ -343,7 +343,7 @@ describe('TCP transport (integration)', () => {
           }
         } as never,
       );
-      port = listenTCP(h.r, 0, s, { interface: '127.0.0.1' });
+      port = h.r.listenTCP(0, s, { interface: '127.0.0.1' });
       const { f } = connect();
       const cp = await clientProtocol(f);
       const [events, stop] = captureLogEvents();
