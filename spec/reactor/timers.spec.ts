@@ -116,6 +116,48 @@ describe('TimerQueue ordering', () => {
   });
 });
 
+describe('TimerQueue one-off delays', () => {
+  it('runs calls with all-distinct fractional delays in due order, cancellations skipped', () => {
+    const { q, advance } = fakeQueue();
+    let x = 12345;
+    const rand = (): number => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 0.1;
+    const expected: { d: number; i: number }[] = [];
+    const seen: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const d = rand();
+      const call = q.callLater(d, () => seen.push(i), null);
+      if (i % 4 === 3) call.cancel();
+      else expected.push({ d, i });
+    }
+    advance(0.1);
+    expect(seen).toEqual(expected.sort((a, b) => a.d - b.d || a.i - b.i).map((e) => e.i));
+  });
+
+  it('keeps FIFO between a one-off call and later calls that share its delay and due time', () => {
+    const { q, advance } = fakeQueue();
+    const seen: string[] = [];
+    // The first call with a new delay is a one-off; the second one with the
+    // same delay starts that delay's FIFO. Both are due at the same instant.
+    q.callLater(0.3, () => seen.push('first (one-off)'), null);
+    q.callLater(0.3, () => seen.push('second (FIFO)'), null);
+    q.callLater(0.3, () => seen.push('third (FIFO)'), null);
+    advance(0.3);
+    expect(seen).toEqual(['first (one-off)', 'second (FIFO)', 'third (FIFO)']);
+  });
+
+  it('orders a call moved by delay() among FIFO calls by when it was moved', () => {
+    const { q, advance } = fakeQueue(0);
+    const seen: string[] = [];
+    const moved = q.callLater(5, () => seen.push('moved'), null);
+    q.callLater(1, () => seen.push('a'), null);
+    q.callLater(1, () => seen.push('b'), null);
+    moved.delay(-4); // due at 1, like a and b, but moved after they were scheduled
+    q.callLater(1, () => seen.push('c'), null);
+    advance(1);
+    expect(seen).toEqual(['a', 'b', 'moved', 'c']);
+  });
+});
+
 describe('TimerQueue chunk reuse', () => {
   it('a second wave of calls reuses the first wave\'s storage without seeing its functions or arguments', () => {
     const { q, advance } = fakeQueue();

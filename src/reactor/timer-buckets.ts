@@ -2,7 +2,7 @@
  * Storage of the timer queue: buckets made of chunks, the chunk pool and
  * the heap over the buckets' heads.
  *
- * A bucket is a list of fixed-size chunks (16 slots, doubling to 1024):
+ * A bucket is a list of fixed-size chunks (8 slots, doubling to 1024):
  * appending never copies, consumed chunks go back to a pool, and each
  * slot's due time and sequence number live in the chunk's Float64Array, so
  * the garbage collector neither scans nor boxes them.
@@ -11,8 +11,7 @@
  */
 import type { DelayedCall, DelayedCallOwner, DelayedCallSlot } from './delayed-call';
 
-/** Slots of a regular bucket's first chunk. @internal */
-export const CHUNK_FIRST = 16;
+const CHUNK_FIRST = 8;
 const CHUNK_MAX = 1024;
 
 /** A run of slots of one bucket. @internal */
@@ -49,30 +48,46 @@ export class TimerBucket {
   hi = -1;
   /** Its integer key in the queue's small-delay map, or -1. */
   smallKey = -1;
-  constructor(
-    readonly owner: DelayedCallOwner,
-    /** The delay this bucket is keyed by in the map (NaN when private). */
-    readonly delay: number,
-    /** True for a one-call bucket of a call moved by delay(). */
-    readonly isPrivate: boolean,
-  ) {}
+  /** The delay this bucket is keyed by in the maps (NaN for the one-off heap's node). */
+  delay = NaN;
+  constructor(readonly owner: DelayedCallOwner) {}
 }
 
 /**
- * Spare chunks by size, so timers recycle chunks instead of allocating
- * them: a wave of timers reuses the chunks of the previous wave (in the
- * 1M-timer benchmark this is a quarter of the whole cost). Every spare chunk
- * was once in use, so the pool never holds more than the busiest moment
- * needed (32 bytes per timer at that peak); clear() empties it when the
- * reactor stops.
+ * Spare chunks (by size) and buckets, so timers recycle their storage
+ * instead of allocating it: a wave of timers reuses the chunks of the
+ * previous wave (in the 1M-timer benchmark this is a quarter of the whole
+ * cost). Every spare was once in use, so the pool never holds more than the
+ * busiest moment needed (about 32 bytes per timer at that peak); clear()
+ * empties it when the reactor stops.
  * @internal
  */
 export class ChunkPool {
   readonly #free = new Map<number, TimerChunk[]>();
+  #freeBuckets: TimerBucket[] = [];
+  readonly #owner: DelayedCallOwner;
 
-  /** A chunk appended to `b`, after one of `prevSize` slots (0: a one-slot chunk). */
+  constructor(owner: DelayedCallOwner) {
+    this.#owner = owner;
+  }
+
+  /** An empty bucket for `delay`, not yet in the heap or a map. */
+  takeBucket(delay: number): TimerBucket {
+    const b = this.#freeBuckets.pop() ?? new TimerBucket(this.#owner);
+    b.delay = delay;
+    b.smallKey = -1;
+    b.ho = 0;
+    return b;
+  }
+
+  /** Take back an empty bucket that left the heap and the maps. */
+  giveBucket(b: TimerBucket): void {
+    this.#freeBuckets.push(b);
+  }
+
+  /** A chunk appended to `b`, after one of `prevSize` slots (0 for the first chunk). */
   take(b: TimerBucket, prevSize: number): TimerChunk {
-    const size = prevSize === 0 ? 1 : Math.min(prevSize * 2, CHUNK_MAX);
+    const size = prevSize === 0 ? CHUNK_FIRST : Math.min(prevSize * 2, CHUNK_MAX);
     const free = this.#free.get(size);
     let ch: TimerChunk;
     if (free !== undefined && free.length > 0) {
@@ -99,9 +114,10 @@ export class ChunkPool {
     free.push(ch);
   }
 
-  /** Drop every spare chunk. */
+  /** Drop every spare chunk and bucket. */
   clear(): void {
     this.#free.clear();
+    this.#freeBuckets = [];
   }
 }
 

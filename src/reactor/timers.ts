@@ -7,9 +7,10 @@
  * bucket's head `(time, seq)`. Calls appended to one delay's bucket are
  * already in due order (the clock never goes back), so scheduling is an
  * O(1) append; running calls is a k-way merge of the buckets that keeps the
- * exact `(time, seq)` order. A call moved by `delay()` (its time is not
- * `now + delay`) gets a private one-call bucket: the worst case is a plain
- * heap.
+ * exact `(time, seq)` order. Calls that share no delay — a delay not seen
+ * recently (a jittered timeout) or a call moved by `delay()` — go to one
+ * more source in that merge, a plain binary heap (timer-singles.ts), so
+ * all-distinct delays cost what a heap costs.
  *
  * Buckets are lists of chunks (see timer-buckets.ts): appends never copy,
  * and each slot's time and sequence number sit in a Float64Array, out of
@@ -25,7 +26,10 @@ import { Failure } from '../defer/failure';
 import type { Logger } from '../logger';
 import { checkDelay, checkFunction } from '../validate';
 import { DelayedCall, type DelayedCallOwner } from './delayed-call';
-import { BucketHeap, CHUNK_FIRST, ChunkPool, TimerBucket, TimerChunk, keyLess } from './timer-buckets';
+import { BucketHeap, ChunkPool, TimerBucket, type TimerChunk, keyLess } from './timer-buckets';
+import { SinglesHeap } from './timer-singles';
+
+type Fn = (...args: never[]) => unknown;
 
 // Local copies (a cross-module constant or class read in the hot path can
 // compile to a getter call under some CommonJS transpilers).
@@ -36,6 +40,8 @@ const before = keyLess;
 
 // Delays (in microseconds) below this get an integer Map key: it stays a small integer.
 const SMALL_KEY_LIMIT = 2 ** 30;
+// Recently seen delays that have no bucket yet (a power of two).
+const RECENT_SIZE = 256;
 
 const COMPACT_MIN_DEAD = 50;
 // Node's setTimeout keeps delays in a 32-bit signed int of milliseconds.
@@ -52,7 +58,11 @@ export class TimerQueue implements DelayedCallOwner {
   // Buckets by delay: whole-microsecond delays by an integer key (see #bucketFor), others by the delay.
   readonly #smallBuckets = new Map<number, TimerBucket>();
   readonly #buckets = new Map<number, TimerBucket>();
-  readonly #pool = new ChunkPool();
+  readonly #pool: ChunkPool;
+  // One-off calls (see timer-singles.ts), and their node in the bucket heap.
+  readonly #singles: SinglesHeap;
+  readonly #singlesNode: TimerBucket;
+  readonly #recent = new Float64Array(RECENT_SIZE).fill(NaN);
   readonly #heap = new BucketHeap();
   #seq = 0;
   // Slots still in buckets (live, cancelled or null) and how many are dead.
@@ -78,6 +88,9 @@ export class TimerQueue implements DelayedCallOwner {
   constructor(log: Logger, read: () => number) {
     this.#log = log;
     this.#read = read;
+    this.#pool = new ChunkPool(this);
+    this.#singles = new SinglesHeap(this);
+    this.#singlesNode = new TimerBucket(this);
   }
 
   // ---- clock -------------------------------------------------------------
@@ -118,7 +131,14 @@ export class TimerQueue implements DelayedCallOwner {
     if (typeof delay !== 'number' || !(delay >= 0) || delay === Infinity) checkDelay('delay', delay);
     if (typeof fn !== 'function') checkFunction('fn', fn);
     const time = this.now() + delay;
-    const b = this.#bucketFor(delay, time);
+    const seq = this.#seq++;
+    const b = this.#bucketFor(delay, time, seq);
+    if (b === null) {
+      const single = new NewDelayedCall(this.#singles, 0);
+      this.#pushSingle(single, fn, args, time, seq);
+      if (time < this.#armedAt) this.#noteDue(time);
+      return single;
+    }
     let ch = b.chunks[b.chunks.length - 1];
     if (ch.n === ch.size) ch = this.#pool.take(b, ch.size);
     const o = ch.n++;
@@ -127,37 +147,51 @@ export class TimerQueue implements DelayedCallOwner {
     ch.fns[o] = fn;
     if (args !== null) (ch.argv ??= new Array<unknown[] | null>(ch.size).fill(null))[o] = args;
     ch.ts[2 * o] = time;
-    ch.ts[2 * o + 1] = this.#seq++;
+    ch.ts[2 * o + 1] = seq;
     this.#slots++;
     if (time < this.#armedAt) this.#noteDue(time);
     return call;
   }
 
   /**
-   * The bucket of calls `delay` seconds out (created when missing). Delays
-   * that are a whole number of microseconds below ~18 minutes, the common
-   * case, are found by an integer key: a Map lookup with a fractional
-   * number key would allocate a heap number on every callLater.
+   * The bucket for a call `delay` seconds out, or null for the heap of
+   * one-off calls. Delays below ~18 minutes are found by an integer key
+   * (whole microseconds, checked against the exact delay): a Map lookup
+   * with a fractional number key allocates a heap number on every
+   * callLater. A delay not seen recently (a jittered timeout, a computed
+   * deadline) goes to the one-off heap; a delay that recurs gets a FIFO.
    */
-  #bucketFor(delay: number, time: number): TimerBucket {
+  #bucketFor(delay: number, time: number, seq: number): TimerBucket | null {
     const us = delay * 1e6;
+    const key = us | 0;
     if (us < SMALL_KEY_LIMIT) {
-      const b = this.#smallBuckets.get(us | 0);
+      const b = this.#smallBuckets.get(key);
       if (b !== undefined && b.delay === delay) return b;
     }
-    return this.#buckets.get(delay) ?? this.#newBucket(delay, time);
+    const b = this.#buckets.get(delay);
+    if (b !== undefined) return b;
+    const slot = key & (RECENT_SIZE - 1);
+    if (this.#recent[slot] === delay) return this.#newBucket(delay, time, seq);
+    this.#recent[slot] = delay;
+    return null;
   }
 
   /** Every pending call, earliest first (ties in scheduling order). */
   getDelayedCalls(): DelayedCall[] {
     const found: { c: DelayedCall; t: number; s: number }[] = [];
     for (const b of this.#heap.items) {
+      if (b === this.#singlesNode) continue;
       b.chunks.forEach((ch, k) => {
         for (let o = k === 0 ? b.ho : 0; o < ch.n; o++) {
           const c = ch.items[o];
           if (c !== null && c._off >= 0) found.push({ c, t: ch.ts[2 * o], s: ch.ts[2 * o + 1] });
         }
       });
+    }
+    const sh = this.#singles;
+    for (let i = 0; i < sh.n; i++) {
+      const c = sh.items[i];
+      if (c !== null && c._off >= 0) found.push({ c, t: sh.ts[2 * i], s: sh.ts[2 * i + 1] });
     }
     found.sort((x, y) => x.t - y.t || x.s - y.s);
     return found.map((x) => x.c);
@@ -170,7 +204,7 @@ export class TimerQueue implements DelayedCallOwner {
 
   /** @internal */
   _cancel(call: DelayedCall): void {
-    const ch = call._chunk as TimerChunk;
+    const ch = call._chunk as TimerChunk | SinglesHeap;
     const o = call._off;
     // The slot keeps the call (now marked cancelled) until it is skipped;
     // the function and arguments are dropped at once, as in Twisted.
@@ -185,7 +219,8 @@ export class TimerQueue implements DelayedCallOwner {
   /** @internal */
   _reset(call: DelayedCall, secondsFromNow: number): void {
     const time = this.now() + secondsFromNow;
-    this.#place(this.#bucketFor(secondsFromNow, time), call, time, this.#seq++);
+    const seq = this.#seq++;
+    this.#place(this.#bucketFor(secondsFromNow, time, seq), call, time, seq);
     this.#noteDue(time);
     this.#maybeCompact();
   }
@@ -193,45 +228,57 @@ export class TimerQueue implements DelayedCallOwner {
   /** @internal */
   _delay(call: DelayedCall, seconds: number): void {
     const time = call.getTime() + seconds;
-    // `time` is not `now + some delay`, so no shared FIFO is sure to stay
-    // sorted with it appended: the call gets a bucket of its own.
-    this.#place(this.#newBucket(NaN, time), call, time, this.#seq++);
+    // `time` is not `now + some delay`, so no FIFO is sure to stay sorted
+    // with it appended: it joins the one-off heap.
+    this.#place(null, call, time, this.#seq++);
     this.#noteDue(time);
     this.#maybeCompact();
   }
 
-  #newBucket(delay: number, time: number): TimerBucket {
-    const isPrivate = delay !== delay;
-    const b = new TimerBucket(this, delay, isPrivate);
-    if (!isPrivate) {
-      const us = delay * 1e6;
-      if (us < SMALL_KEY_LIMIT && !this.#smallBuckets.has(us | 0)) {
-        this.#smallBuckets.set(us | 0, b);
-        b.smallKey = us | 0;
-      } else {
-        this.#buckets.set(delay, b);
-      }
+  /** A new, empty FIFO for `delay`, in the maps and in the heap with key `(time, seq)`. */
+  #newBucket(delay: number, time: number, seq: number): TimerBucket {
+    const b = this.#pool.takeBucket(delay);
+    const us = delay * 1e6;
+    if (us < SMALL_KEY_LIMIT && !this.#smallBuckets.has(us | 0)) {
+      this.#smallBuckets.set(us | 0, b);
+      b.smallKey = us | 0;
+    } else {
+      this.#buckets.set(delay, b);
     }
-    this.#pool.take(b, isPrivate ? 0 : CHUNK_FIRST / 2);
+    this.#pool.take(b, 0);
     b.t = time;
-    b.s = this.#seq;
+    b.s = seq;
     this.#heap.push(b);
     return b;
   }
 
-  /** Forget the bucket of `delay` (it is empty). */
+  /** Forget an empty bucket (already out of the heap): out of the maps, back to the pool. */
   #dropBucket(b: TimerBucket): void {
-    if (b.isPrivate) return;
     if (b.smallKey >= 0) this.#smallBuckets.delete(b.smallKey);
     else this.#buckets.delete(b.delay);
+    this.#pool.giveBucket(b);
+  }
+
+  /** Add a call to the one-off heap, keeping the heap node's key a lower bound. */
+  #pushSingle(call: DelayedCall, fn: Fn | null, args: unknown[] | null, time: number, seq: number): void {
+    const sh = this.#singles;
+    sh.push(call, fn, args, time, seq);
+    this.#slots++;
+    if (sh.items[0] === call) {
+      const node = this.#singlesNode;
+      node.t = time;
+      node.s = seq;
+      if (node.hi < 0) this.#heap.push(node);
+      else this.#heap.siftUp(node.hi);
+    }
   }
 
   /**
-   * Move a pending call to the end of bucket `b` with a new time and
-   * sequence number, leaving `null` in its old slot.
+   * Move a pending call to the end of bucket `b` (null: the one-off heap)
+   * with a new time and sequence number, leaving `null` in its old slot.
    */
-  #place(b: TimerBucket, call: DelayedCall, time: number, seq: number): void {
-    const from = call._chunk as TimerChunk;
+  #place(b: TimerBucket | null, call: DelayedCall, time: number, seq: number): void {
+    const from = call._chunk as TimerChunk | SinglesHeap;
     const fo = call._off;
     const fn = from.fns[fo];
     const args = from.argv === null ? null : from.argv[fo];
@@ -239,14 +286,15 @@ export class TimerQueue implements DelayedCallOwner {
     from.fns[fo] = null;
     if (from.argv !== null) from.argv[fo] = null;
     this.#dead++;
-    this.#append(b, call, fn, args, time, seq);
+    if (b === null) this.#pushSingle(call, fn, args ?? null, time, seq);
+    else this.#append(b, call, fn, args ?? null, time, seq);
   }
 
   /** Append `call` to bucket `b`. */
   #append(
     b: TimerBucket,
     call: DelayedCall,
-    fn: ((...args: never[]) => unknown) | null,
+    fn: Fn | null,
     args: unknown[] | null,
     time: number,
     seq: number,
@@ -330,6 +378,10 @@ export class TimerQueue implements DelayedCallOwner {
     try {
       outer: while (heap.length > 0 && !this.#abort) {
         const b = heap[0];
+        if (b === this.#singlesNode) {
+          if (this.#runSingles(now, limit)) continue;
+          break;
+        }
         let ch = b.chunks[0];
         let items = ch.items;
         let ts = ch.ts;
@@ -410,6 +462,10 @@ export class TimerQueue implements DelayedCallOwner {
    * remove it when empty.
    */
   #settle(b: TimerBucket): void {
+    if (b === this.#singlesNode) {
+      this.#settleSingles();
+      return;
+    }
     const chunks = b.chunks;
     let ch = chunks[0];
     let o = b.ho;
@@ -430,11 +486,11 @@ export class TimerQueue implements DelayedCallOwner {
     }
     b.ho = o;
     if (o >= ch.n) {
-      // Empty: leave the heap and the map; the chunk goes back to the pool.
+      // Empty: leave the heap and the map; chunk and bucket go back to the pool.
       this.#heap.remove(b);
-      this.#dropBucket(b);
       chunks.length = 0;
       this.#pool.give(ch);
+      this.#dropBucket(b);
       return;
     }
     b.t = ch.ts[2 * o];
@@ -442,16 +498,91 @@ export class TimerQueue implements DelayedCallOwner {
     this.#heap.siftDown(b.hi);
   }
 
+  /**
+   * The pass on the one-off heap: run its top while it is the earliest
+   * pending call and due. @returns true to go on with the pass (another
+   * bucket is earlier now, or the heap is empty), false when it is over.
+   */
+  #runSingles(now: number, limit: number): boolean {
+    const sh = this.#singles;
+    const node = this.#singlesNode;
+    const heap = this.#heap.items;
+    for (;;) {
+      if (sh.n === 0) {
+        this.#heap.remove(node);
+        sh.reset();
+        return true;
+      }
+      const c = sh.items[0];
+      if (c === null || c._off < 0) {
+        sh.pop();
+        this.#slots--;
+        this.#dead--;
+        continue;
+      }
+      const t = sh.ts[0];
+      const s = sh.ts[1];
+      const c1 = heap[1];
+      const c2 = heap[2];
+      const handOver = heap[0] !== node || (c1 !== undefined && before(c1, t, s)) || (c2 !== undefined && before(c2, t, s));
+      if (handOver || t > now || s >= limit || this.#abort) {
+        node.t = t;
+        node.s = s;
+        this.#heap.siftDown(node.hi);
+        return handOver;
+      }
+      const fn = sh.fns[0] as (...args: unknown[]) => unknown;
+      const args = sh.argv === null ? null : (sh.argv[0] ?? null);
+      sh.pop();
+      this.#slots--;
+      c._off = CALLED;
+      c._chunk = t;
+      try {
+        if (args === null) fn();
+        else fn(...args);
+      } catch (err) {
+        this.#log.failure(`Unhandled error in delayed call ${fn.name || '<anonymous>'}`, new Failure(err));
+      }
+    }
+  }
+
+  /** #settle for the one-off heap: drop dead tops, re-key its node, or take it out when empty. */
+  #settleSingles(): void {
+    const sh = this.#singles;
+    const node = this.#singlesNode;
+    while (sh.n > 0) {
+      const c = sh.items[0];
+      if (c !== null && c._off >= 0) break;
+      sh.pop();
+      this.#slots--;
+      this.#dead--;
+    }
+    if (sh.n === 0) {
+      this.#heap.remove(node);
+      sh.reset();
+      return;
+    }
+    node.t = sh.ts[0];
+    node.s = sh.ts[1];
+    this.#heap.siftDown(node.hi);
+  }
+
   /** Point the single Node timer at the earliest pending call. */
   #arm(): void {
     if (!this.#started) return;
     const heap = this.#heap.items;
     // Make the root's key exact (its head may have been cancelled or moved).
+    const sh = this.#singles;
     while (heap.length > 0) {
       const b = heap[0];
-      const ch = b.chunks[0];
-      const c = ch.items[b.ho];
-      if (b.ho < ch.n && c !== null && c._off >= 0) break;
+      if (b === this.#singlesNode) {
+        const c = sh.items[0];
+        if (c !== null && c._off >= 0 && b.t === sh.ts[0] && b.s === sh.ts[1]) break;
+      } else {
+        const ch = b.chunks[0];
+        const c = ch.items[b.ho];
+        if (b.ho < ch.n && c !== null && c._off >= 0) break;
+      }
       this.#settle(b);
     }
     if (heap.length === 0) {
@@ -493,9 +624,21 @@ export class TimerQueue implements DelayedCallOwner {
     const kept: TimerBucket[] = [];
     const live = this.#slots - dead;
     for (const b of this.#heap.items) {
+      if (b === this.#singlesNode) {
+        b.hi = -1;
+        if (this.#singles.compact() === 0) {
+          this.#singles.reset();
+          continue;
+        }
+        b.t = this.#singles.ts[0];
+        b.s = this.#singles.ts[1];
+        b.hi = kept.length;
+        kept.push(b);
+        continue;
+      }
       const old = b.chunks;
       b.chunks = [];
-      this.#pool.take(b, b.isPrivate ? 0 : CHUNK_FIRST / 2);
+      this.#pool.take(b, 0);
       old.forEach((ch, k) => {
         for (let o = k === 0 ? b.ho : 0; o < ch.n; o++) {
           const c = ch.items[o];
@@ -509,9 +652,9 @@ export class TimerQueue implements DelayedCallOwner {
       b.hi = -1;
       const first = b.chunks[0];
       if (first.n === 0) {
-        this.#dropBucket(b);
-        this.#pool.give(first);
         b.chunks.length = 0;
+        this.#pool.give(first);
+        this.#dropBucket(b);
         continue;
       }
       b.t = first.ts[0];
@@ -520,7 +663,8 @@ export class TimerQueue implements DelayedCallOwner {
       kept.push(b);
     }
     this.#heap.rebuild(kept);
-    // (#append counted every kept call a second time.)
+    // (#append counted every kept bucket call a second time; the one-off
+    // heap compacted in place.)
     this.#slots = live;
     this.#dead = 0;
   }
