@@ -17,7 +17,7 @@ import { Logger } from '../logger';
 import { isBufferedProtocol } from '../protocol/protocol';
 import { checkBytes, describe } from '../validate';
 import { DEFAULT_HIGH_WATER, WriteFlow } from './flow';
-import { SHARED_READ_BUFFER, type SocketOwner, type TorsionSocket, linger } from './socket';
+import { SHARED_READ_BUFFER, type SocketOwner, type TorsionSocket, linger, startSocketReading } from './socket';
 import type { TCPReactor } from './types';
 import { type Flushable, scheduleFlush } from './write-batch';
 
@@ -315,7 +315,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     const socket = this._socket;
     if ((this.#flags & (READING | DISCONNECTED)) !== 0 || socket === null) return;
     this.#flags |= READING;
-    socket.resume();
+    startSocketReading(socket);
   }
   /** Called by the reactor's removeReader: stop reading (backpressure). */
   stopReading(): void {

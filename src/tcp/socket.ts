@@ -141,6 +141,17 @@ export function takeClientSocket(): TorsionSocket {
 }
 
 /**
+ * Start reading. An onread socket only needs its handle started (read(0)
+ * does that without resume()'s tick and stream flow); a stream-path
+ * socket (fallback) must flow.
+ * @internal
+ */
+export function startSocketReading(socket: net.Socket): void {
+  if (socket instanceof TorsionSocket) socket.read(0);
+  else socket.resume();
+}
+
+/**
  * Connect a client socket. (A buffer request left over from an interrupted
  * read must not be answered for this socket's new handle.)
  * @internal
@@ -281,7 +292,7 @@ export function linger(socket: TorsionSocket, seconds: number): void {
   socket.unref();
   lingering.set(socket, Date.now() + seconds * 1000);
   startSweeping();
-  socket.resume();
+  startSocketReading(socket);
 }
 
 /** How many sockets are lingering (for specs). @internal */
