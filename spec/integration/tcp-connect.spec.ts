@@ -170,6 +170,14 @@ describe('connectTCP (integration)', () => {
     expect(((reason.value as Error).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
   });
 
+  it('fails with ConnectBindError (cause EADDRNOTAVAIL) when bindAddress is not a local address', async () => {
+    const f = new RecordingClientFactory();
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f, { bindAddress: ['192.0.2.1', 0] });
+    const reason = await within(f.failed);
+    expect(reason.value).toBeInstanceOf(ConnectBindError);
+    expect(((reason.value as Error).cause as NodeJS.ErrnoException).code).toBe('EADDRNOTAVAIL');
+  });
+
   it('fails with ConnectBindError when bindAddress is not an IP address', async () => {
     const f = new RecordingClientFactory();
     h.r.connectTCP('127.0.0.1', port.getHost().port, f, { bindAddress: 'not an address' });
