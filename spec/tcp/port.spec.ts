@@ -126,6 +126,17 @@ describe('Port', () => {
     expect(again.getHost().port).toBe(port);
   });
 
+  it('can listen again after stopListening()', async () => {
+    const f = new CountingFactory();
+    const p = listen(0, f);
+    await p.stopListening();
+    p.startListening();
+    expect(p.connected).toBe(true);
+    expect([f.starts, f.numPorts]).toEqual([2, 1]);
+    await within(p.stopListening());
+    expect([f.stops, f.numPorts]).toEqual([2, 0]);
+  });
+
   it('fires at once when stopListening() is called on a port that is not listening', async () => {
     const p = listen(0, new CountingFactory());
     await p.stopListening();

@@ -93,6 +93,10 @@ export class Port implements IListeningPort, IHandleDescriptor {
    */
   startListening(): void {
     if (this.connected) return;
+    this.#closing = false;
+    this.#listenError = null;
+    this.#handle = null;
+    this.#server = null;
     const ipv6 = isIPv6Literal(this.interface);
     const address = this.interface === '' ? '0.0.0.0' : this.interface === 'localhost' ? '127.0.0.1' : this.interface;
     if (!ipv6 && net.isIP(address) !== 4) {
