@@ -36,7 +36,9 @@ type Pending = { handle: NativeTCPClientHandle } | { socket: net.Socket };
  * (null closes it) and becomes a {@link Server} transport.
  *
  * The port is in its reactor's reader set while accepting: `removeReader(port)`
- * holds new connections back (they wait, accepted, until `addReader(port)`).
+ * holds new connections back (up to `backlog` of them wait, accepted, until
+ * `addReader(port)`; libuv cannot stop accepting, so this stands in for the
+ * kernel's queue).
  *
  * @example
  * const port = reactor.listenTCP(0, factory, { interface: '127.0.0.1' });
@@ -120,7 +122,13 @@ export class Port implements IListeningPort, IHandleDescriptor {
       this.#listenPublic(address);
     }
     log.debug(`${this.logPrefix()} starting on ${this.#host?.port ?? this.port}`);
-    this.factory.doStart();
+    try {
+      this.factory.doStart();
+    } catch (err) {
+      this.#handle?.close();
+      (this.#server as net.Server | null)?.close();
+      throw err;
+    }
     this.connected = true;
     this.reactor._trackConnection(this);
     this.reactor.addReader(this);
@@ -244,7 +252,8 @@ export class Port implements IListeningPort, IHandleDescriptor {
       log.warn(`Could not accept new connection (errno ${status})`);
       return;
     }
-    if (!this.connected || this.disconnecting) {
+    if (!this.connected || this.disconnecting || (!this.#reading && this.#pending.length >= this.backlog)) {
+      // Closed, or as many held back as the backlog would queue.
       client.close();
     } else if (!this.#reading) {
       this.#pending.push({ handle: client });
@@ -308,7 +317,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
     this.#server = server;
     this.#host = ipAddress('TCP', address, this.port);
     server.on('connection', (socket: net.Socket) => {
-      if (!this.connected || this.disconnecting) socket.destroy();
+      if (!this.connected || this.disconnecting || (!this.#reading && this.#pending.length >= this.backlog)) socket.destroy();
       else if (!this.#reading) this.#pending.push({ socket });
       else this.#acceptSocket(socket);
     });
