@@ -2,7 +2,8 @@
  * W1: one million timers, ¼ cancelled — torsion's reactor against raw
  * setTimeout/clearTimeout in the same process.
  *
- * Run: `npx tsx bench/timers.ts [rounds]` (default 5 rounds of each, alternating).
+ * Run: `npx tsx bench/timers.ts [rounds] [--distinct]` (default 5 rounds of
+ * each, alternating).
  *
  * Load per round: 1,000,000 timers with random integer-millisecond delays in
  * [0, 100] ms (the same pseudo-random sequence for both sides), every 4th
@@ -16,6 +17,11 @@
  * a shared, loaded machine CPU time is the steadier of the two. Only the
  * same-run ratio means anything. Ratio = raw time / torsion time (> 1 means
  * torsion is faster).
+ *
+ * `--distinct` measures the worst case instead: 300,000 timers whose
+ * delays are all different fractions of a millisecond in [0, 100) ms
+ * (jittered timeouts), where no two calls share a FIFO and torsion's queue
+ * is a plain binary heap.
  */
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -23,22 +29,23 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Reactor } from '../src/reactor';
 
-const N = 1_000_000;
+const DISTINCT = process.argv.includes('--distinct');
+const N = DISTINCT ? 300_000 : 1_000_000;
 const MAX_DELAY_MS = 100;
-const ROUNDS = Number(process.argv[2] ?? 5);
+const ROUNDS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 // A fixed xorshift sequence, so both sides (and every run) see the same delays.
-function delaysMs(): Uint8Array {
-  const out = new Uint8Array(N);
+function delaysMs(): Uint8Array | Float64Array {
+  const out = DISTINCT ? new Float64Array(N) : new Uint8Array(N);
   let x = 0x2545f491;
   for (let i = 0; i < N; i++) {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    out[i] = (x >>> 0) % (MAX_DELAY_MS + 1);
+    out[i] = DISTINCT ? ((x >>> 0) / 2 ** 32) * MAX_DELAY_MS : (x >>> 0) % (MAX_DELAY_MS + 1);
   }
   return out;
 }
@@ -97,8 +104,11 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   console.log(
-    `W1 timers: ${N.toLocaleString('en')} timers, random integer-millisecond delays in [0, ${MAX_DELAY_MS}] ms ` +
-      `(0.000–0.${MAX_DELAY_MS} s for callLater), every 4th cancelled; ${ROUNDS} alternating rounds each`,
+    DISTINCT
+      ? `Worst case: ${N.toLocaleString('en')} timers, all-different fractional delays in [0, ${MAX_DELAY_MS}) ms, ` +
+          `every 4th cancelled; ${ROUNDS} alternating rounds each`
+      : `W1 timers: ${N.toLocaleString('en')} timers, random integer-millisecond delays in [0, ${MAX_DELAY_MS}] ms ` +
+          `(0.000–0.${MAX_DELAY_MS} s for callLater), every 4th cancelled; ${ROUNDS} alternating rounds each`,
   );
   console.log(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   // One reactor for the whole run, as in an application: it runs for the

@@ -36,25 +36,24 @@ export class SinglesHeap implements DelayedCallSlot {
       grown.set(this.ts);
       this.ts = grown;
     }
-    this.items[i] = call;
-    this.fns[i] = fn;
-    if (args !== null) (this.argv ??= new Array<unknown[] | null>(this.items.length).fill(null))[i] = args;
-    else if (this.argv !== null) this.argv[i] = null;
-    this.ts[2 * i] = time;
-    this.ts[2 * i + 1] = seq;
+    if (args !== null) this.argv ??= new Array<unknown[] | null>(this.items.length).fill(null);
     call._chunk = this;
-    call._off = i;
-    this.#siftUp(i);
+    this.#place(this.#holeUp(i, time, seq), call, fn, args, time, seq);
   }
 
   /** Remove the top entry (the caller has read what it needs from slot 0). */
   pop(): void {
     const last = --this.n;
-    if (last > 0) this.#move(last, 0);
-    this.items[last] = null;
+    const items = this.items;
+    const c = items[last];
+    const fn = this.fns[last];
+    const args = this.argv === null ? null : (this.argv[last] ?? null);
+    const t = this.ts[2 * last];
+    const s = this.ts[2 * last + 1];
+    items[last] = null;
     this.fns[last] = null;
     if (this.argv !== null) this.argv[last] = null;
-    if (last > 1) this.#siftDown(0);
+    if (last > 0) this.#place(this.#holeDown(0, t, s), c, fn, args, t, s);
   }
 
   /** Keep only the live (pending) entries and restore heap order. @returns how many are kept. */
@@ -85,70 +84,72 @@ export class SinglesHeap implements DelayedCallSlot {
     this.n = 0;
   }
 
-  #less(a: number, b: number): boolean {
-    const ts = this.ts;
-    const ta = ts[2 * a];
-    const tb = ts[2 * b];
-    return ta < tb || (ta === tb && ts[2 * a + 1] < ts[2 * b + 1]);
+  /** Write an entry at slot `i`, keeping its call's `_off` right. */
+  #place(i: number, c: DelayedCall | null, fn: Fn | null, args: unknown[] | null, t: number, s: number): void {
+    this.items[i] = c;
+    this.fns[i] = fn;
+    if (this.argv !== null) this.argv[i] = args;
+    this.ts[2 * i] = t;
+    this.ts[2 * i + 1] = s;
+    if (c !== null && c._off >= 0) c._off = i;
   }
 
   /** Copy entry `from` over slot `to`, keeping its call's `_off` right. */
   #move(from: number, to: number): void {
-    const c = this.items[from];
-    this.items[to] = c;
-    this.fns[to] = this.fns[from];
-    if (this.argv !== null) this.argv[to] = this.argv[from];
-    this.ts[2 * to] = this.ts[2 * from];
-    this.ts[2 * to + 1] = this.ts[2 * from + 1];
-    if (c !== null && c._off >= 0) c._off = to;
-  }
-
-  #swap(a: number, b: number): void {
-    const items = this.items;
-    const fns = this.fns;
-    const ts = this.ts;
-    const ca = items[a];
-    const cb = items[b];
-    items[a] = cb;
-    items[b] = ca;
-    const fa = fns[a];
-    fns[a] = fns[b];
-    fns[b] = fa;
     const argv = this.argv;
-    if (argv !== null) {
-      const aa = argv[a];
-      argv[a] = argv[b];
-      argv[b] = aa;
-    }
-    const t = ts[2 * a];
-    const s = ts[2 * a + 1];
-    ts[2 * a] = ts[2 * b];
-    ts[2 * a + 1] = ts[2 * b + 1];
-    ts[2 * b] = t;
-    ts[2 * b + 1] = s;
-    if (ca !== null && ca._off >= 0) ca._off = b;
-    if (cb !== null && cb._off >= 0) cb._off = a;
+    this.#place(to, this.items[from], this.fns[from], argv === null ? null : (argv[from] ?? null), this.ts[2 * from], this.ts[2 * from + 1]);
   }
 
-  #siftUp(i: number): void {
+  /**
+   * Move the hole at `i` up past every parent after `(t, s)`, shifting them
+   * down; @returns where the hole ended (one write per level, not a swap).
+   */
+  #holeUp(i: number, t: number, s: number): number {
+    const ts = this.ts;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.#less(i, p)) break;
-      this.#swap(i, p);
+      const pt = ts[2 * p];
+      if (pt < t || (pt === t && ts[2 * p + 1] < s)) break;
+      this.#move(p, i);
       i = p;
     }
+    return i;
   }
 
-  #siftDown(i: number): void {
+  /** Move the hole at `i` down past every child before `(t, s)`; @returns where it ended. */
+  #holeDown(i: number, t: number, s: number): number {
+    const ts = this.ts;
     const n = this.n;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
+      let m = l;
+      let mt = ts[2 * l];
+      let ms = ts[2 * l + 1];
       const r = l + 1;
-      const m = r < n && this.#less(r, l) ? r : l;
-      if (!this.#less(m, i)) break;
-      this.#swap(i, m);
+      if (r < n) {
+        const rt = ts[2 * r];
+        const rs = ts[2 * r + 1];
+        if (rt < mt || (rt === mt && rs < ms)) {
+          m = r;
+          mt = rt;
+          ms = rs;
+        }
+      }
+      if (!(mt < t || (mt === t && ms < s))) break;
+      this.#move(m, i);
       i = m;
     }
+    return i;
+  }
+
+  #siftDown(i: number): void {
+    const argv = this.argv;
+    const c = this.items[i];
+    const fn = this.fns[i];
+    const args = argv === null ? null : (argv[i] ?? null);
+    const t = this.ts[2 * i];
+    const s = this.ts[2 * i + 1];
+    this.#place(this.#holeDown(i, t, s), c, fn, args, t, s);
   }
 }

@@ -74,8 +74,12 @@ export abstract class TimerStore implements DelayedCallOwner {
       const b = this.smallBuckets.get(key);
       if (b !== undefined && b.delay === delay) return b;
     }
-    const b = this.buckets.get(delay);
-    if (b !== undefined) return b;
+    // (Most delays use the integer-keyed map: skip the other one, and its
+    // boxed key, when it is empty.)
+    if (this.buckets.size !== 0) {
+      const b = this.buckets.get(delay);
+      if (b !== undefined) return b;
+    }
     const slot = key & (RECENT_SIZE - 1);
     if (this.recent[slot] === delay) return this.newBucket(delay, time, seq);
     this.recent[slot] = delay;
