@@ -358,6 +358,8 @@ describe('TimerQueue and the Node timer', () => {
 
 type Op =
   | { op: 'schedule'; delay: number; spawn: boolean }
+  | { op: 'burst'; count: number; delay: number }
+  | { op: 'cancelMost' }
   | { op: 'cancel'; pick: number }
   | { op: 'reset'; pick: number; delay: number }
   | { op: 'delay'; pick: number; by: number }
@@ -367,7 +369,10 @@ const DELAYS = [0, 0.001, 0.25, 0.5, 1, 2.5];
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('schedule' as const), delay: fc.oneof(fc.constantFrom(...DELAYS), fc.double({ min: 0, max: 3, noNaN: true })), spawn: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('reset' as const), pick: fc.nat(), delay: fc.constantFrom(...DELAYS) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('reset' as const), pick: fc.nat(), delay: fc.oneof(fc.constantFrom(...DELAYS), fc.double({ min: 0, max: 3, noNaN: true })) }) },
+  // Bursts and mass cancellation push the dead slots past the compaction threshold.
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('burst' as const), count: fc.integer({ min: 10, max: 80 }), delay: fc.constantFrom(...DELAYS) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('cancelMost' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delay' as const), pick: fc.nat(), by: fc.constantFrom(-1, -0.25, 0, 0.25, 1) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('advance' as const), by: fc.constantFrom(0, 0.001, 0.25, 0.5, 1, 3) }) },
 );
@@ -408,6 +413,17 @@ describe('TimerQueue against a reference model', () => {
           switch (o.op) {
             case 'schedule':
               schedule(o.delay, o.spawn);
+              break;
+            case 'burst':
+              for (let k = 0; k < o.count; k++) schedule(k % 2 === 0 ? o.delay : o.delay + k * 0.0001, false);
+              break;
+            case 'cancelMost':
+              live.forEach((m, k) => {
+                if (k % 4 !== 0) {
+                  m.call.cancel();
+                  m.active = false;
+                }
+              });
               break;
             case 'cancel':
               if (target) {
