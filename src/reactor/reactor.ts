@@ -297,12 +297,21 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
 
   // ---- IReactorTCP ------------------------------------------------------------
 
-  /** {@inheritDoc IReactorTCP.connectTCP} */
+  /**
+   * Connect to `host:port`; the factory's protocols handle the connection.
+   * `factory.doStart()` and `startedConnecting(connector)` run synchronously;
+   * the attempt starts on the next reactor pass.
+   * @throws TypeError/RangeError for a bad host, port, factory or option.
+   */
   connectTCP(host: string, port: number, factory: IClientFactory, options?: ConnectTCPOptions): Connector {
     return connectTCP(this, host, port, factory, options);
   }
 
-  /** {@inheritDoc IReactorTCP.listenTCP} */
+  /**
+   * Listen on `port` (0 for any free port); binds synchronously.
+   * @throws TypeError/RangeError for bad arguments; CannotListenError when the
+   * address cannot be bound.
+   */
   listenTCP(port: number, factory: IProtocolFactory, options?: ListenTCPOptions): Port {
     return listenTCP(this, port, factory, options);
   }
