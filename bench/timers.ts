@@ -28,6 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Reactor } from '../src/reactor';
+import { report } from './common';
 
 const DISTINCT = process.argv.includes('--distinct');
 const N = DISTINCT ? 300_000 : 1_000_000;
@@ -136,6 +137,12 @@ async function main(): Promise<void> {
   console.log(
     `ratio (raw / torsion, > 1 = torsion faster): ${(mr.wall / mt.wall).toFixed(2)} wall-clock, ${(mr.cpu / mt.cpu).toFixed(2)} CPU time (medians)`,
   );
+  // The same medians as rates, in the shared table format run-all.ts summarises.
+  const what = DISTINCT ? 'W1 timers, all-distinct delays (worst case)' : 'W1 1M timers, 0–100 ms, ¼ cancelled';
+  report('timers', [
+    { name: what, unit: 'timers/s', raw: (N / mr.wall) * 1000, torsion: (N / mt.wall) * 1000, better: 'higher', target: DISTINCT ? undefined : 1.2 },
+    { name: `${what}, per CPU-s`, unit: 'timers/CPU-s', raw: (N / mr.cpu) * 1000, torsion: (N / mt.cpu) * 1000, better: 'higher' },
+  ]);
 }
 
 function fmt(t: Timing): string {
