@@ -253,6 +253,30 @@ export function listenTCPEndpoint(reactor: IReactorTCP, settings: ServerSettings
 }
 
 /**
+ * What the TCP server endpoints share: validated settings and listen().
+ * @internal
+ */
+abstract class TCPServerEndpointBase implements IStreamServerEndpoint {
+  readonly reactor: IReactorTCP;
+  readonly port: number;
+  readonly backlog: number;
+  readonly interface: string;
+
+  constructor(reactor: IReactorTCP, port: number, options: TCPServerEndpointOptions, defaultInterface: string) {
+    const settings = serverSettings(reactor, port, options, defaultInterface);
+    this.reactor = reactor;
+    this.port = settings.port;
+    this.backlog = settings.backlog;
+    this.interface = settings.interface;
+  }
+
+  /** Listen with `factory`: fires with the listening port, fails with listenTCP's error (e.g. CannotListenError). */
+  listen(factory: IProtocolFactory): Deferred<IListeningPort> {
+    return listenTCPEndpoint(this.reactor, this, factory);
+  }
+}
+
+/**
  * Listens on a TCP port, by default on every IPv4 interface (`interface: ''`).
  *
  * @example
@@ -260,53 +284,25 @@ export function listenTCPEndpoint(reactor: IReactorTCP, settings: ServerSettings
  * const port = await new TCP4ServerEndpoint(reactor, 0, { interface: '127.0.0.1' }).listen(factory);
  * ```
  */
-export class TCP4ServerEndpoint implements IStreamServerEndpoint {
-  readonly reactor: IReactorTCP;
-  readonly port: number;
-  readonly backlog: number;
-  readonly interface: string;
-
+export class TCP4ServerEndpoint extends TCPServerEndpointBase {
   /** @throws TypeError/RangeError for a bad port, backlog or interface. */
   constructor(reactor: IReactorTCP, port: number, options: TCPServerEndpointOptions = {}) {
-    const settings = serverSettings(reactor, port, options, '');
-    this.reactor = reactor;
-    this.port = settings.port;
-    this.backlog = settings.backlog;
-    this.interface = settings.interface;
+    super(reactor, port, options, '');
   }
 
-  /** Listen with `factory`: fires with the listening port, fails with listenTCP's error (e.g. CannotListenError). */
-  listen(factory: IProtocolFactory): Deferred<IListeningPort> {
-    return listenTCPEndpoint(this.reactor, this, factory);
-  }
-
-  toString(): string {
+  override toString(): string {
     return `<TCP4ServerEndpoint ${this.interface || '0.0.0.0'}:${this.port}>`;
   }
 }
 
 /** Listens on a TCP port, by default on every IPv6 interface (`interface: '::'`). */
-export class TCP6ServerEndpoint implements IStreamServerEndpoint {
-  readonly reactor: IReactorTCP;
-  readonly port: number;
-  readonly backlog: number;
-  readonly interface: string;
-
+export class TCP6ServerEndpoint extends TCPServerEndpointBase {
   /** @throws TypeError/RangeError for a bad port, backlog or interface. */
   constructor(reactor: IReactorTCP, port: number, options: TCPServerEndpointOptions = {}) {
-    const settings = serverSettings(reactor, port, options, '::');
-    this.reactor = reactor;
-    this.port = settings.port;
-    this.backlog = settings.backlog;
-    this.interface = settings.interface;
+    super(reactor, port, options, '::');
   }
 
-  /** Listen with `factory`: fires with the listening port, fails with listenTCP's error (e.g. CannotListenError). */
-  listen(factory: IProtocolFactory): Deferred<IListeningPort> {
-    return listenTCPEndpoint(this.reactor, this, factory);
-  }
-
-  toString(): string {
+  override toString(): string {
     return `<TCP6ServerEndpoint [${this.interface}]:${this.port}>`;
   }
 }
