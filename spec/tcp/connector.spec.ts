@@ -66,6 +66,25 @@ describe('Connector', () => {
     expect(a.socketType).toBe('stream');
   });
 
+  it('keeps addr as given and records the resolved address, whose family becomes addressFamily', () => {
+    const { reactor, connector } = setup('example.test');
+    const client = connector.transport as Client;
+    expect(client.addr).toEqual(['example.test', 4321]);
+    expect(client.realAddress).toBeNull();
+    reactor.advance(0);
+    reactor.resolutions[0].d.callback('::1');
+    expect(client.realAddress).toEqual(['::1', 4321]);
+    expect([client._requiresResolution, client.addressFamily]).toEqual([true, 'IPv6']);
+    expect(client.addr).toEqual(['example.test', 4321]);
+  });
+
+  it('stores a real address whose port differs from the destination port as given', () => {
+    const client = setup('10.1.2.3').connector.transport as Client;
+    client.connector = null; // only the bookkeeping, no attempt
+    client._setRealAddress(['10.9.9.9', 80]);
+    expect(client.realAddress).toEqual(['10.9.9.9', 80]);
+  });
+
   it('reports its destination as IPv4Address or IPv6Address of type TCP', () => {
     expect(setup('10.1.2.3').connector.getDestination()).toEqual(new IPv4Address('TCP', '10.1.2.3', 4321));
     expect(setup('::1').connector.getDestination()).toEqual(new IPv6Address('TCP', '::1', 4321));

@@ -5,7 +5,7 @@
  * `_connectDone`).
  * @module
  */
-import type { TcpSocketConnectOpts } from 'node:net';
+import { type TcpSocketConnectOpts, isIP } from 'node:net';
 import { IPv4Address, IPv6Address } from '../address';
 import type { Deferred } from '../defer/deferred';
 import { Failure } from '../defer/failure';
@@ -16,7 +16,7 @@ import { Protocol } from '../protocol/protocol';
 import { Connection } from './connection';
 import type { Connector } from './connector';
 import { type TorsionSocket, connectSocket, takeClientSocket } from './socket';
-import { type BindAddress, type TCPReactor, isIPv4Literal, isIPv6Literal } from './types';
+import { type BindAddress, type TCPReactor, isIPv6Literal } from './types';
 
 const log = new Logger('torsion.tcp');
 
@@ -28,7 +28,7 @@ function startResolving(client: BaseBaseClient): void {
 }
 function resolved(ip: string, client: BaseBaseClient): void {
   // The attempt may have failed (stopConnecting, timeout) while resolving.
-  if (client.connector !== null) client._setRealAddress([ip, client.addr[1]]);
+  if (client.connector !== null) client._setRealAddress([ip, client._port]);
 }
 function resolveFailed(failure: Failure, client: BaseBaseClient): void {
   client.failIfNotConnected(failure);
@@ -42,18 +42,38 @@ function resolveFailed(failure: Failure, client: BaseBaseClient): void {
 export abstract class BaseBaseClient extends Connection {
   /** The connector driving this attempt; null once the attempt failed. */
   connector: Connector | null;
+  // An idle connection's size is what the memory budget is about: the
+  // destination is two fields rather than an array, and the resolved
+  // address only its host (or the pair, if its port ever differs).
+  /** The destination host as given. @internal */
+  readonly _host: string;
+  /** The destination port. @internal */
+  readonly _port: number;
+  #real: string | RealAddress | null = null;
+
   /** The destination as given: `[host, port]`. */
-  readonly addr: readonly [string, number];
+  get addr(): readonly [string, number] {
+    return [this._host, this._port];
+  }
   /** True when `addr`'s host is a name to resolve, false for an IP literal. */
-  _requiresResolution: boolean;
-  /** 'IPv4' or 'IPv6': the family of the address connected to. */
-  addressFamily: 'IPv4' | 'IPv6' = 'IPv4';
+  get _requiresResolution(): boolean {
+    return isIP(this._host) === 0;
+  }
+  /** 'IPv4' or 'IPv6': the family of the address connected to (IPv4 until a name resolves to IPv6). */
+  get addressFamily(): 'IPv4' | 'IPv6' {
+    const real = this.#real;
+    const host = real === null ? this._host : typeof real === 'string' ? real : real[0];
+    return isIPv6Literal(host) ? 'IPv6' : 'IPv4';
+  }
   /** Always 'stream' (SOCK_STREAM) for TCP. */
   get socketType(): 'stream' {
     return 'stream';
   }
   /** The resolved destination, once known. */
-  realAddress: RealAddress | null = null;
+  get realAddress(): RealAddress | null {
+    const real = this.#real;
+    return typeof real === 'string' ? [real, this._port] : real;
+  }
 
   /**
    * @param host - a host name or IP literal.
@@ -64,15 +84,8 @@ export abstract class BaseBaseClient extends Connection {
   constructor(host: string, port: number, connector: Connector, reactor: TCPReactor) {
     super(reactor);
     this.connector = connector;
-    this.addr = [host, port];
-    if (isIPv4Literal(host)) {
-      this._requiresResolution = false;
-    } else if (isIPv6Literal(host)) {
-      this._requiresResolution = false;
-      this.addressFamily = 'IPv6';
-    } else {
-      this._requiresResolution = true;
-    }
+    this._host = host;
+    this._port = port;
   }
 
   /**
@@ -84,20 +97,19 @@ export abstract class BaseBaseClient extends Connection {
     if (this.connector === null) return;
     if (!this._requiresResolution) {
       try {
-        this._setRealAddress(this.addr);
+        this._setRealAddress([this._host, this._port]);
       } catch (err) {
         this.failIfNotConnected(err);
       }
       return;
     }
-    const d: Deferred<string> = this.reactor.resolve(this.addr[0]);
+    const d: Deferred<string> = this.reactor.resolve(this._host);
     d.addCallback(resolved, this).addErrback(resolveFailed, this);
   }
 
   /** Store the resolved address and start the connection attempt. */
   _setRealAddress(address: RealAddress): void {
-    this.realAddress = address;
-    if (isIPv6Literal(address[0])) this.addressFamily = 'IPv6';
+    this.#real = address[1] === this._port ? address[0] : address;
     this.doConnect();
   }
 
@@ -185,8 +197,9 @@ export abstract class BaseClient extends BaseBaseClient {
   /** Connect the socket to `realAddress` (binding `bindAddress` first). */
   doConnect(): void {
     const socket = this._socket;
-    if (this.connector === null || socket === null || this.realAddress === null) return;
-    const [host, port] = this.realAddress;
+    const real = this.realAddress;
+    if (this.connector === null || socket === null || real === null) return;
+    const [host, port] = real;
     const options: TcpSocketConnectOpts = { host, port };
     if (this.bindAddress !== null) {
       options.localAddress = this.bindAddress[0];
@@ -282,6 +295,6 @@ export class Client extends BaseClient {
 
   /** A short description for debugging. */
   override toString(): string {
-    return `<Client to ${this.addr[0]}:${this.addr[1]}>`;
+    return `<Client to ${this._host}:${this._port}>`;
   }
 }

@@ -44,6 +44,18 @@ const READ_DISCONNECTED = 1 << 9;
 const FRESH_NEXT = 1 << 10;
 const NO_DELAY = 1 << 11;
 const KEEP_ALIVE = 1 << 12;
+const LENDER = 1 << 13;
+
+/**
+ * State few connections ever use (write flow control, a lent read buffer,
+ * the cached local address): one field in every connection, and an object
+ * only in those that use it.
+ */
+class RareState {
+  flow: WriteFlow | null = null;
+  lent: Uint8Array | null = null;
+  host: IPv4Address | IPv6Address | null = null;
+}
 
 /**
  * The reason of every clean close: one shared Failure, as Twisted's
@@ -77,10 +89,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   /** The net.Socket (libuv TCP handle) while this transport owns it. @internal */
   _socket: TorsionSocket | null = null;
   #flags = 0;
-  #flow: WriteFlow | null = null;
-  #lender: IBufferedProtocol | null = null;
-  #lent: Uint8Array | null = null;
-  #host: IPv4Address | IPv6Address | null = null;
+  #rare: RareState | null = null;
 
   /** @param reactor - the reactor that runs this connection. */
   constructor(reactor: TCPReactor) {
@@ -106,7 +115,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   /** Attach the protocol and pick its receive path. @internal */
   protected _setProtocol(protocol: IProtocol): void {
     this.protocol = protocol;
-    this.#lender = isBufferedProtocol(protocol) ? protocol : null;
+    this.#set(LENDER, isBufferedProtocol(protocol));
   }
 
   // ---- ITransport -----------------------------------------------------------
@@ -127,7 +136,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       scheduleFlush(this);
     }
     socket.write(data);
-    const flow = this.#flow;
+    const flow = this.#rare === null ? null : this.#rare.flow;
     if (flow === null) {
       if (socket.writableLength > DEFAULT_HIGH_WATER) this.#ensureFlow().overHigh();
     } else {
@@ -190,15 +199,16 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
    * @throws RuntimeError once the socket is closed (unless asked before).
    */
   getHost(): IPv4Address | IPv6Address {
-    if (this.#host === null) {
+    const rare = this.#ensureRare();
+    if (rare.host === null) {
       const socket = this._socket;
       const a = (socket === null || socket.destroyed ? {} : socket.address()) as Partial<AddressInfo>;
       if (a.port === undefined || a.address === undefined) {
         throw new RuntimeError('The transport is closed; getHost() is only available while it is open');
       }
-      this.#host = ipAddress('TCP', a.address, a.port, a.family);
+      rare.host = ipAddress('TCP', a.address, a.port, a.family);
     }
-    return this.#host;
+    return rare.host;
   }
 
   /**
@@ -248,7 +258,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** `[high, low]` watermarks in bytes. */
   getWriteBufferLimits(): [number, number] {
-    const flow = this.#flow;
+    const flow = this.#rare === null ? null : this.#rare.flow;
     return flow === null ? [DEFAULT_HIGH_WATER, DEFAULT_HIGH_WATER / 4] : [flow.high, flow.low];
   }
 
@@ -275,7 +285,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** Forget the producer; a pending loseConnection/loseWriteConnection proceeds. */
   unregisterProducer(): void {
-    this.#flow?.unregister();
+    this.#rare?.flow?.unregister();
     const flags = this.#flags;
     if ((flags & (CONNECTED | END_REQUESTED)) === CONNECTED && (flags & (DISCONNECTING | WRITE_DISCONNECTING)) !== 0) {
       this.#endWrite();
@@ -284,7 +294,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** The registered producer, if any. */
   get producer(): IPushProducer | IPullProducer | null {
-    const flow = this.#flow;
+    const flow = this.#rare === null ? null : this.#rare.flow;
     return flow === null ? null : flow.producer;
   }
 
@@ -338,7 +348,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     this.reactor._untrackConnection(this);
     const producer = this.producer;
     if (producer !== null) {
-      (this.#flow as WriteFlow).unregister();
+      (this.#rare as RareState).flow!.unregister();
       try {
         producer.stopProducing();
       } catch (err) {
@@ -368,10 +378,11 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   /** @internal */
   _onRead(nread: number, buf: Uint8Array): void {
     if ((this.#flags & (CONNECTED | DISCONNECTING | ABORTING)) !== CONNECTED) return;
-    const lender = this.#lender;
-    if (lender !== null) {
-      if (buf === this.#lent) {
-        this.#lent = null;
+    if ((this.#flags & LENDER) !== 0) {
+      const lender = this.protocol as IBufferedProtocol;
+      const rare = this.#rare;
+      if (rare !== null && buf === rare.lent) {
+        rare.lent = null;
         try {
           lender.bufferUpdated(nread);
         } catch (err) {
@@ -402,9 +413,8 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   /** @internal */
   _onData(chunk: Buffer): void {
     if ((this.#flags & (CONNECTED | DISCONNECTING | ABORTING)) !== CONNECTED) return;
-    const lender = this.#lender;
-    if (lender !== null) {
-      this.#lendCopy(lender, chunk, chunk.length);
+    if ((this.#flags & LENDER) !== 0) {
+      this.#lendCopy(this.protocol as IBufferedProtocol, chunk, chunk.length);
       return;
     }
     try {
@@ -416,17 +426,16 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** @internal */
   _nextBuffer(): Uint8Array {
-    const lender = this.#lender;
-    if (lender === null || (this.#flags & (CONNECTED | DISCONNECTING)) !== CONNECTED) {
+    if ((this.#flags & (LENDER | CONNECTED | DISCONNECTING)) !== (LENDER | CONNECTED)) {
       return (this.#flags & FRESH_NEXT) !== 0 ? Buffer.allocUnsafeSlow(SHARED_READ_BUFFER.length) : SHARED_READ_BUFFER;
     }
     try {
-      const buf = lender.getBuffer(-1);
+      const buf = (this.protocol as IBufferedProtocol).getBuffer(-1);
       checkLent(buf);
-      this.#lent = buf;
+      this.#ensureRare().lent = buf;
       return buf;
     } catch (err) {
-      this.#lent = null;
+      if (this.#rare !== null) this.#rare.lent = null;
       this._callbackFailed(err, 'getBuffer');
       return SHARED_READ_BUFFER;
     }
@@ -515,7 +524,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       socket.uncork();
       return;
     }
-    const flow = this.#flow;
+    const flow = this.#rare === null ? null : this.#rare.flow;
     // One empty chunk at the end of a watched batch: its callback runs once
     // the whole batch has left, which is when the drain check is due.
     if (flow !== null && flow.watching) socket.write(EMPTY, flow.onWriteDone);
@@ -529,7 +538,12 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
 
   #ensureFlow(): WriteFlow {
-    return this.#flow ?? (this.#flow = new WriteFlow(this));
+    const rare = this.#ensureRare();
+    return rare.flow ?? (rare.flow = new WriteFlow(this));
+  }
+
+  #ensureRare(): RareState {
+    return this.#rare ?? (this.#rare = new RareState());
   }
 
   #lendCopy(lender: IBufferedProtocol, src: Buffer, nread: number): void {

@@ -26,6 +26,22 @@ import { type TCPReactor, isIPv6Literal } from './types';
 
 const log = new Logger('torsion.tcp');
 
+/** getpeername's out-parameter, reused: accepts are serial on the loop thread. */
+const peerOut: { address?: string; port?: number; family?: string } = {};
+
+/**
+ * The previous peer's host string. Consecutive connections often come from
+ * the same host; sharing one string instead of a copy per connection keeps
+ * idle connections smaller (every Server holds its peer address).
+ */
+let lastPeerHost = '';
+
+function internPeerHost(host: string): string {
+  if (host === lastPeerHost) return lastPeerHost;
+  lastPeerHost = host;
+  return host;
+}
+
 /** An accepted connection not yet handed to the factory. */
 type Pending = { handle: NativeTCPClientHandle } | { socket: net.Socket };
 
@@ -263,13 +279,14 @@ export class Port implements IListeningPort, IHandleDescriptor {
   }
 
   #accept(client: NativeTCPClientHandle): void {
-    const out: { address?: string; port?: number; family?: string } = {};
+    const out = peerOut;
+    out.address = out.port = out.family = undefined;
     if (client.getpeername(out) !== 0 || out.address === undefined || out.port === undefined) {
       // The peer went away between accept and now.
       client.close();
       return;
     }
-    const addr = ipAddress('TCP', out.address, out.port, out.family);
+    const addr = ipAddress('TCP', internPeerHost(out.address), out.port, out.family);
     const protocol = this.#build(addr);
     if (protocol === null) {
       client.close();
@@ -283,7 +300,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
       socket.destroy();
       return;
     }
-    const addr = ipAddress('TCP', socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+    const addr = ipAddress('TCP', internPeerHost(socket.remoteAddress), socket.remotePort, socket.remoteFamily);
     const protocol = this.#build(addr);
     if (protocol === null) {
       socket.destroy();

@@ -54,12 +54,21 @@ export const SHARED_READ_BUFFER: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
 export class TorsionSocket extends net.Socket {
   /** The transport currently using this socket, or null when detached. */
   owner: SocketOwner | null = null;
+
   /**
    * Whether the socket may be reused for another connection once closed:
    * client sockets, until someone outside torsion got hold of them
-   * (getHandle()) and might have attached listeners or state.
+   * (getHandle()) and might have attached listeners or state. (Derived
+   * from the class and a rarely used set rather than stored in a field:
+   * every idle connection would pay for that field.)
    */
-  recyclable = false;
+  get recyclable(): boolean {
+    return this instanceof ClientSocket && !keptOut.has(this);
+  }
+  set recyclable(value: boolean) {
+    if (value) keptOut.delete(this);
+    else keptOut.add(this);
+  }
 
   /** Route the socket's events to its owner, then to any listeners. */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
@@ -85,6 +94,12 @@ export class TorsionSocket extends net.Socket {
     return super.emit(event, ...args);
   }
 }
+
+/** Client sockets: the ones that may be pooled (a class, not a field). */
+class ClientSocket extends TorsionSocket {}
+
+/** Client sockets that must not be reused (handed out through getHandle()). */
+const keptOut = new WeakSet<TorsionSocket>();
 
 /**
  * The socket whose onread callback is running. Node calls the buffer
@@ -178,8 +193,7 @@ function createClientSocket(): TorsionSocket {
   // `onread` is a constructor option at runtime (net.createConnection passes
   // its options to the constructor); @types/node lists it under connect().
   const options = { allowHalfOpen: true, onread: { buffer: nextReadBuffer, callback: onReadCallback } };
-  const socket = new TorsionSocket(options as net.SocketConstructorOpts);
-  socket.recyclable = true;
+  const socket = new ClientSocket(options as net.SocketConstructorOpts);
   // Reading starts when the transport joins the reactor's reader set.
   socket.pause();
   return socket;
@@ -231,7 +245,6 @@ export function adoptServerSocket(socket: net.Socket): TorsionSocket {
   // fallback path keeps the plain object and attaches the two fields.
   const s = socket as TorsionSocket;
   s.owner = null;
-  s.recyclable = false;
   s.on('data', onData);
   s.on('end', onEnd);
   s.on('finish', onFinish);
