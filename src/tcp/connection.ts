@@ -101,7 +101,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     return (this.#flags & CONNECTED) !== 0;
   }
   set connected(value: boolean) {
-    this.#set(CONNECTED, value);
+    this._setBit(CONNECTED, value);
   }
   /** True once connectionLost has run. */
   get disconnected(): boolean {
@@ -115,7 +115,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   /** Attach the protocol and pick its receive path. @internal */
   protected _setProtocol(protocol: IProtocol): void {
     this.protocol = protocol;
-    this.#set(LENDER, isBufferedProtocol(protocol));
+    this._setBit(LENDER, isBufferedProtocol(protocol));
   }
 
   // ---- ITransport -----------------------------------------------------------
@@ -138,7 +138,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     socket.write(data);
     const flow = this.#rare === null ? null : this.#rare.flow;
     if (flow === null) {
-      if (socket.writableLength > DEFAULT_HIGH_WATER) this.#ensureFlow().overHigh();
+      if (socket.writableLength > DEFAULT_HIGH_WATER) this._ensureFlow().overHigh();
     } else {
       flow.pullRequested = false;
       if (socket.writableLength > flow.high) flow.overHigh();
@@ -164,7 +164,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     if ((this.#flags & WRITE_DISCONNECTED) !== 0) {
       this.connectionLost(CONNECTION_DONE);
     } else if (this.producer === null && (this.#flags & END_REQUESTED) === 0) {
-      this.#endWrite();
+      this._endWrite();
     }
   }
 
@@ -188,7 +188,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   loseWriteConnection(): void {
     if ((this.#flags & (CONNECTED | DISCONNECTING | WRITE_DISCONNECTING | ABORTING)) !== CONNECTED) return;
     this.#flags |= WRITE_DISCONNECTING;
-    if (this.producer === null) this.#endWrite();
+    if (this.producer === null) this._endWrite();
   }
 
   /** The remote address. */
@@ -199,7 +199,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
    * @throws RuntimeError once the socket is closed (unless asked before).
    */
   getHost(): IPv4Address | IPv6Address {
-    const rare = this.#ensureRare();
+    const rare = this._ensureRare();
     if (rare.host === null) {
       const socket = this._socket;
       const a = (socket === null || socket.destroyed ? {} : socket.address()) as Partial<AddressInfo>;
@@ -225,7 +225,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** Enable/disable TCP_NODELAY (Nagle's algorithm off/on). */
   setTcpNoDelay(enabled: boolean): void {
-    this.#set(NO_DELAY, Boolean(enabled));
+    this._setBit(NO_DELAY, Boolean(enabled));
     this._socket?.setNoDelay(Boolean(enabled));
   }
   /** Whether TCP_NODELAY is set. */
@@ -234,7 +234,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
   /** Enable/disable SO_KEEPALIVE. */
   setTcpKeepAlive(enabled: boolean): void {
-    this.#set(KEEP_ALIVE, Boolean(enabled));
+    this._setBit(KEEP_ALIVE, Boolean(enabled));
     this._socket?.setKeepAlive(Boolean(enabled));
   }
   /** Whether SO_KEEPALIVE is set. */
@@ -251,7 +251,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
    * @throws RangeError unless high >= low >= 0 (TypeError for non-integers).
    */
   setWriteBufferLimits(high?: number, low?: number): void {
-    const flow = this.#ensureFlow();
+    const flow = this._ensureFlow();
     flow.setLimits(high, low);
     if (this.getWriteBufferSize() > flow.high) flow.overHigh();
   }
@@ -280,7 +280,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       producer.stopProducing();
       return;
     }
-    this.#ensureFlow().register(producer, streaming);
+    this._ensureFlow().register(producer, streaming);
   }
 
   /** Forget the producer; a pending loseConnection/loseWriteConnection proceeds. */
@@ -288,7 +288,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     this.#rare?.flow?.unregister();
     const flags = this.#flags;
     if ((flags & (CONNECTED | END_REQUESTED)) === CONNECTED && (flags & (DISCONNECTING | WRITE_DISCONNECTING)) !== 0) {
-      this.#endWrite();
+      this._endWrite();
     }
   }
 
@@ -355,7 +355,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
         log.failure(`Unhandled error in stopProducing of ${this.logPrefix()}`, new Failure(err));
       }
     }
-    this.#closeSocket(reason);
+    this._closeTransportSocket(reason);
     const protocol = this.protocol;
     if (protocol !== null) {
       try {
@@ -389,7 +389,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
           this._callbackFailed(err, 'bufferUpdated');
         }
       } else {
-        this.#lendCopy(lender, buf as Buffer, nread);
+        this._lendCopy(lender, buf as Buffer, nread);
       }
       return;
     }
@@ -414,7 +414,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   _onData(chunk: Buffer): void {
     if ((this.#flags & (CONNECTED | DISCONNECTING | ABORTING)) !== CONNECTED) return;
     if ((this.#flags & LENDER) !== 0) {
-      this.#lendCopy(this.protocol as IBufferedProtocol, chunk, chunk.length);
+      this._lendCopy(this.protocol as IBufferedProtocol, chunk, chunk.length);
       return;
     }
     try {
@@ -432,7 +432,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     try {
       const buf = (this.protocol as IBufferedProtocol).getBuffer(-1);
       checkLent(buf);
-      this.#ensureRare().lent = buf;
+      this._ensureRare().lent = buf;
       return buf;
     } catch (err) {
       if (this.#rare !== null) this.#rare.lent = null;
@@ -532,21 +532,23 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
 
   // ---- internals ----------------------------------------------------------------
+  // TypeScript-private, not #private, methods: a class with #methods stores
+  // a brand in every instance (one more slot in every idle connection).
 
-  #set(bit: number, on: boolean): void {
+  private _setBit(bit: number, on: boolean): void {
     this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
   }
 
-  #ensureFlow(): WriteFlow {
-    const rare = this.#ensureRare();
+  private _ensureFlow(): WriteFlow {
+    const rare = this._ensureRare();
     return rare.flow ?? (rare.flow = new WriteFlow(this));
   }
 
-  #ensureRare(): RareState {
+  private _ensureRare(): RareState {
     return this.#rare ?? (this.#rare = new RareState());
   }
 
-  #lendCopy(lender: IBufferedProtocol, src: Buffer, nread: number): void {
+  private _lendCopy(lender: IBufferedProtocol, src: Buffer, nread: number): void {
     try {
       let off = 0;
       while (off < nread) {
@@ -563,12 +565,12 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     }
   }
 
-  #endWrite(): void {
+  private _endWrite(): void {
     this.#flags = (this.#flags | END_REQUESTED) & ~CORKED;
     (this._socket as TorsionSocket).end();
   }
 
-  #closeSocket(reason: Failure): void {
+  private _closeTransportSocket(reason: Failure): void {
     const socket = this._socket;
     if (socket === null) return;
     this._socket = null;
