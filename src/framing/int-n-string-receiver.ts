@@ -4,14 +4,12 @@
  * @module
  */
 import { RuntimeError } from '../errors';
-import type { IPushProducer } from '../interfaces/producer';
 import type { ITCPTransport, ITransport } from '../interfaces/transport';
-import { Protocol } from '../protocol/protocol';
 import { asBuffer, ByteQueue } from './byte-queue';
+import { PauseableReceiver } from './pauseable';
 import { StringTooLongError } from './errors';
 import { writeJoined } from './line-receiver';
 
-const NOTHING = Buffer.alloc(0);
 
 /**
  * The base of the length-prefixed receivers: each string is sent as its
@@ -31,15 +29,12 @@ const NOTHING = Buffer.alloc(0);
  * @typeParam T - the transport type (default {@link ITCPTransport}).
  */
 export abstract class IntNStringReceiver<T extends ITransport = ITCPTransport>
-  extends Protocol<T>
-  implements IPushProducer
+  extends PauseableReceiver<T>
 {
   /** Bytes in the length prefix (1, 2 or 4). */
   abstract readonly prefixLength: number;
   /** The longest string accepted. Default 99999. */
   MAX_LENGTH = 99999;
-  /** True while paused: nothing is delivered, received bytes are buffered. */
-  paused = false;
 
   readonly #buffer = new ByteQueue();
   #busy = false;
@@ -102,25 +97,6 @@ export abstract class IntNStringReceiver<T extends ITransport = ITCPTransport>
     const prefix = Buffer.allocUnsafe(prefixLength);
     prefix.writeUIntBE(data.length, 0, prefixLength);
     writeJoined(this.transport!, prefix, data);
-  }
-
-  /** Stop delivering and pause the transport. */
-  pauseProducing(): void {
-    this.paused = true;
-    (this.transport as Partial<IPushProducer> | null)?.pauseProducing?.();
-  }
-
-  /** Resume the transport and deliver what was buffered meanwhile. */
-  resumeProducing(): void {
-    this.paused = false;
-    (this.transport as Partial<IPushProducer> | null)?.resumeProducing?.();
-    this.dataReceived(NOTHING);
-  }
-
-  /** Stop delivering for good and stop the transport. */
-  stopProducing(): void {
-    this.paused = true;
-    (this.transport as Partial<IPushProducer> | null)?.stopProducing?.();
   }
 }
 

@@ -4,13 +4,11 @@
  * @module
  */
 import { RuntimeError } from '../errors';
-import type { IPushProducer } from '../interfaces/producer';
 import type { ITCPTransport, ITransport } from '../interfaces/transport';
-import { Protocol } from '../protocol/protocol';
 import { asBuffer, ByteQueue } from './byte-queue';
+import { PauseableReceiver } from './pauseable';
 
 const CRLF = Buffer.from('\r\n');
-const NOTHING = Buffer.alloc(0);
 
 /**
  * Write `head` followed by `tail` as one write when small (one syscall-sized
@@ -63,13 +61,11 @@ export function writeJoined(transport: ITransport, head: Uint8Array, tail: Uint8
  * }
  * ```
  */
-export class LineReceiver<T extends ITransport = ITCPTransport> extends Protocol<T> implements IPushProducer {
+export class LineReceiver<T extends ITransport = ITCPTransport> extends PauseableReceiver<T> {
   /** The line delimiter (Twisted's class attribute). Default CRLF. May be changed between lines. */
   delimiter: Buffer = CRLF;
   /** The longest line accepted, delimiter not counted. Default 16384. */
   MAX_LENGTH = 16384;
-  /** True while paused: nothing is delivered, received bytes are buffered. */
-  paused = false;
 
   readonly #buffer = new ByteQueue();
   #lineMode = true;
@@ -179,24 +175,5 @@ export class LineReceiver<T extends ITransport = ITCPTransport> extends Protocol
    */
   lineLengthExceeded(_line: Buffer): unknown {
     return this.transport?.loseConnection();
-  }
-
-  /** Stop delivering and pause the transport. */
-  pauseProducing(): void {
-    this.paused = true;
-    (this.transport as Partial<IPushProducer> | null)?.pauseProducing?.();
-  }
-
-  /** Resume the transport and deliver what was buffered meanwhile. */
-  resumeProducing(): void {
-    this.paused = false;
-    (this.transport as Partial<IPushProducer> | null)?.resumeProducing?.();
-    this.dataReceived(NOTHING);
-  }
-
-  /** Stop delivering for good and stop the transport. */
-  stopProducing(): void {
-    this.paused = true;
-    (this.transport as Partial<IPushProducer> | null)?.stopProducing?.();
   }
 }
