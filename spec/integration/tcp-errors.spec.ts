@@ -8,7 +8,7 @@ import { ConnectionDone } from '../../src/errors';
 import type { LogEvent } from '../../src/logger';
 import { captureLogEvents } from '../../src/logger';
 import type { Port } from '../../src/tcp';
-import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, until, useReactor, within } from '../tcp/harness';
+import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, until, useReactor, within, ACCEPT_MODES, useAcceptMode } from '../tcp/harness';
 
 class Boom extends Error {}
 
@@ -65,7 +65,8 @@ function throwingProtocol(hook: Hook, reasons: Failure[], victim = 1): new () =>
   };
 }
 
-describe('a protocol callback that throws (integration)', () => {
+describe.each(ACCEPT_MODES)('a protocol callback that throws (integration, accepted connections: %s)', (mode) => {
+  useAcceptMode(mode);
   const h = useReactor();
   let events: LogEvent[];
   let stopCapture: () => void;

@@ -16,11 +16,14 @@ import {
   until,
   useReactor,
   within,
+  ACCEPT_MODES,
+  useAcceptMode,
 } from '../tcp/harness';
 
 type Pair<C extends RecordingProtocol, S extends RecordingProtocol> = { client: C; server: S; port: Port };
 
-describe('TCP flow control (integration)', () => {
+describe.each(ACCEPT_MODES)('TCP flow control (integration, accepted connections: %s)', (mode) => {
+  useAcceptMode(mode);
   const h = useReactor();
 
   async function pair<C extends RecordingProtocol, S extends RecordingProtocol>(

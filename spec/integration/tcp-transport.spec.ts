@@ -17,6 +17,8 @@ import {
   until,
   useReactor,
   within,
+  ACCEPT_MODES,
+  useAcceptMode,
 } from '../tcp/harness';
 
 function pattern(n: number, seed = 0): Buffer {
@@ -26,7 +28,8 @@ function pattern(n: number, seed = 0): Buffer {
 }
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-describe('TCP transport (integration)', () => {
+describe.each(ACCEPT_MODES)('TCP transport (integration, accepted connections: %s)', (mode) => {
+  useAcceptMode(mode);
   const h = useReactor();
   let port: Port;
   let server: RecordingServerFactory;

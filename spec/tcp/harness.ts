@@ -15,6 +15,7 @@ import { ClientFactory, Factory, Protocol } from '../../src/protocol';
 import { Reactor } from '../../src/reactor';
 import { Clock } from '../../src/task/clock';
 import type { TCPReactor } from '../../src/tcp';
+import { _setNativeStreams } from '../../src/tcp/native-stream';
 
 /** A deterministic TCPReactor: Clock time, resolve() answered by the test. */
 export class FakeTCPReactor extends Clock implements TCPReactor {
@@ -218,6 +219,25 @@ export function useReactor(): { r: Reactor } {
     await holder.done;
   });
   return holder;
+}
+
+/**
+ * How accepted connections are driven: straight on libuv's handle (the
+ * default where Node's private bindings allow), or wrapped in a net.Socket.
+ */
+export const ACCEPT_MODES = ['native stream', 'net.Socket'] as const;
+/** One of {@link ACCEPT_MODES}. */
+export type AcceptMode = (typeof ACCEPT_MODES)[number];
+
+/** Run the enclosing describe's tests with accepted connections in `mode` (the default restored after). */
+export function useAcceptMode(mode: AcceptMode): void {
+  beforeAll(() => {
+    const wanted = mode === 'native stream';
+    if (_setNativeStreams(wanted) !== wanted) throw new Error(`accept mode '${mode}' is not available on Node ${process.version}`);
+  });
+  afterAll(() => {
+    _setNativeStreams(true);
+  });
 }
 
 /** Wait for a Deferred (or promise), failing the test after `ms`. */

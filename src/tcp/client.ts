@@ -196,7 +196,7 @@ export abstract class BaseClient extends BaseBaseClient {
 
   /** Connect the socket to `realAddress` (binding `bindAddress` first). */
   doConnect(): void {
-    const socket = this._socket;
+    const socket = this._socket as TorsionSocket | null;
     const real = this.realAddress;
     if (this.connector === null || socket === null || real === null) return;
     const [host, port] = real;

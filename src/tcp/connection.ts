@@ -17,7 +17,8 @@ import { Logger } from '../logger';
 import { isBufferedProtocol } from '../protocol/protocol';
 import { checkBytes, describe } from '../validate';
 import { DEFAULT_HIGH_WATER, WriteFlow } from './flow';
-import { SHARED_READ_BUFFER, type SocketOwner, type TorsionSocket, linger, startSocketReading } from './socket';
+import { NativeStream } from './native-stream';
+import { SHARED_READ_BUFFER, type SocketOwner, type TransportSocket, linger, startSocketReading } from './socket';
 import type { TCPReactor } from './types';
 import { type Flushable, scheduleFlush } from './write-batch';
 
@@ -86,8 +87,8 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   protocol: IProtocol | null = null;
   /** The reactor this connection belongs to. */
   readonly reactor: TCPReactor;
-  /** The net.Socket (libuv TCP handle) while this transport owns it. @internal */
-  _socket: TorsionSocket | null = null;
+  /** The net.Socket or NativeStream (libuv TCP handle) while this transport owns it. @internal */
+  _socket: TransportSocket | null = null;
   #flags = 0;
   #rare: RareState | null = null;
 
@@ -129,7 +130,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     checkBytes('data', data);
     const flags = this.#flags;
     if ((flags & (CONNECTED | END_REQUESTED | ABORTING)) !== CONNECTED || data.length === 0) return;
-    const socket = this._socket as TorsionSocket;
+    const socket = this._socket as TransportSocket;
     if ((flags & CORKED) === 0) {
       this.#flags = flags | CORKED;
       socket.cork();
@@ -212,13 +213,19 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
 
   /**
-   * The underlying net.Socket while open, else null (Twisted's getHandle).
-   * A socket handed out here is never reused for another connection.
+   * The underlying handle while open, else null (Twisted's getHandle): the
+   * net.Socket, except for a connection a listening port accepted through
+   * Node's private TCP binding (the default where available), which has no
+   * net.Socket: then it is libuv's raw TCP handle object (Node-internal,
+   * e.g. its `fd`; do not read from, write to or close it). A socket handed
+   * out here is never reused for another connection.
    */
-  getHandle(): Socket | null {
+  getHandle(): Socket | { readonly fd?: number } | null {
     const socket = this._socket;
-    if (socket !== null) socket.recyclable = false;
-    return socket;
+    if (socket === null) return null;
+    if (socket instanceof NativeStream) return socket._handle;
+    socket.recyclable = false;
+    return socket as unknown as Socket;
   }
 
   // ---- TCP options ------------------------------------------------------------
@@ -567,7 +574,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   private _endWrite(): void {
     this.#flags = (this.#flags | END_REQUESTED) & ~CORKED;
-    (this._socket as TorsionSocket).end();
+    (this._socket as TransportSocket).end();
   }
 
   private _closeTransportSocket(reason: Failure): void {
@@ -587,7 +594,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
 
   /** Detach the socket from this transport. @internal */
-  protected _releaseSocket(socket: TorsionSocket): void {
+  protected _releaseSocket(socket: TransportSocket): void {
     socket.owner = null;
   }
 }

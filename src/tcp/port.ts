@@ -12,11 +12,12 @@ import type { IHandleDescriptor } from '../interfaces/fdset';
 import type { IListeningPort } from '../interfaces/connector';
 import type { IProtocol, IProtocolFactory } from '../interfaces/protocol';
 import { Logger } from '../logger';
+import { NativeStream, nativeStreamsEnabled } from './native-stream';
 import { Server } from './server';
 import {
   type NativeTCPClientHandle,
   type NativeTCPHandle,
-  type TorsionSocket,
+  type TransportSocket,
   adoptServerSocket,
   listenNative,
   nativeListenAvailable,
@@ -292,7 +293,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
       client.close();
       return;
     }
-    this.#start(socketFromHandle(client), protocol, addr);
+    this.#start(nativeStreamsEnabled() ? new NativeStream(client) : socketFromHandle(client), protocol, addr);
   }
 
   #acceptSocket(socket: net.Socket): void {
@@ -318,7 +319,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
     }
   }
 
-  #start(socket: TorsionSocket, protocol: IProtocol, addr: IPv4Address | IPv6Address): void {
+  #start(socket: TransportSocket, protocol: IProtocol, addr: IPv4Address | IPv6Address): void {
     const transport = new Server(socket, protocol, addr, this, this.sessionno++, this.reactor);
     try {
       protocol.makeConnection(transport);

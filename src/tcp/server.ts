@@ -6,7 +6,7 @@ import type { IPv4Address, IPv6Address } from '../address';
 import type { IProtocol } from '../interfaces/protocol';
 import { Connection } from './connection';
 import type { Port } from './port';
-import type { TorsionSocket } from './socket';
+import type { TransportSocket } from './socket';
 import type { TCPReactor } from './types';
 
 /**
@@ -24,15 +24,17 @@ export class Server extends Connection {
   readonly sessionno: number;
 
   /**
-   * @param socket - the accepted socket.
+   * Created by the port (internal: the socket types are not public).
+   * @param socket - the accepted socket (a net.Socket or a native stream).
    * @param protocol - the protocol built for it.
    * @param client - the peer address.
    * @param server - the accepting port.
    * @param sessionno - the port's accept counter.
    * @param reactor - the reactor.
+   * @internal
    */
   constructor(
-    socket: TorsionSocket,
+    socket: TransportSocket,
     protocol: IProtocol,
     client: IPv4Address | IPv6Address,
     server: Port | null,

@@ -38,6 +38,31 @@ export interface SocketOwner {
 }
 
 /**
+ * The socket surface the transports use: a {@link TorsionSocket}, or a
+ * NativeStream (an accepted handle driven without net.Socket).
+ * @internal
+ */
+export interface TransportSocket {
+  owner: SocketOwner | null;
+  recyclable: boolean;
+  readonly destroyed: boolean;
+  readonly readableEnded: boolean;
+  readonly writableLength: number;
+  cork(): void;
+  uncork(): void;
+  write(data: Uint8Array, cb?: (err?: Error | null) => void): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  resetAndDestroy(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  unref(): unknown;
+  setNoDelay(enabled: boolean): unknown;
+  setKeepAlive(enabled: boolean): unknown;
+  address(): { address?: string; port?: number; family?: string } | string;
+}
+
+/**
  * The static read buffer every plain-protocol transport reads into: the
  * bytes are copied out (only `nread` of them) before the callback returns,
  * and reads are serial on the loop thread, so one buffer serves them all.
@@ -130,9 +155,18 @@ function nextReadBuffer(): Uint8Array {
 function socketClosed(socket: TorsionSocket): void {
   const owner = socket.owner;
   if (owner !== null) owner._onClose();
-  if (lingering.delete(socket) && lingering.size === 0) stopSweeping();
+  streamClosed(socket);
   // 'close' is a socket's last event: only now may it be reused.
   if (socket.owner === null && socket.recyclable && pool.length < POOL_MAX) pool.push(socket);
+}
+
+/**
+ * A socket's handle is closed (after its owner heard of it): it no longer
+ * lingers.
+ * @internal
+ */
+export function streamClosed(socket: TransportSocket): void {
+  if (lingering.delete(socket) && lingering.size === 0) stopSweeping();
 }
 
 /**
@@ -161,7 +195,7 @@ export function takeClientSocket(): TorsionSocket {
  * socket (fallback) must flow.
  * @internal
  */
-export function startSocketReading(socket: net.Socket): void {
+export function startSocketReading(socket: TransportSocket): void {
   if (socket instanceof TorsionSocket) socket.read(0);
   else socket.resume();
 }
@@ -254,7 +288,7 @@ export function adoptServerSocket(socket: net.Socket): TorsionSocket {
 }
 
 /** Lingering sockets and when each must be destroyed (ms since the epoch). */
-const lingering = new Map<TorsionSocket, number>();
+const lingering = new Map<TransportSocket, number>();
 let lingerTimer: NodeJS.Timeout | null = null;
 let lingerSweepMs = 5000;
 
@@ -295,7 +329,7 @@ function sweepLingering(): void {
  * sweep timer enforces the deadline (no timer per socket).
  * @internal
  */
-export function linger(socket: TorsionSocket, seconds: number): void {
+export function linger(socket: TransportSocket, seconds: number): void {
   socket.owner = null;
   if (socket.destroyed) return;
   if (socket.readableEnded) {
