@@ -18,6 +18,7 @@ import {
 import type { IConnector } from '../../src/interfaces/connector';
 import type { Client, Port } from '../../src/tcp';
 import {
+  CLIENT_MODES,
   RecordingClientFactory,
   RecordingProtocol,
   RecordingServerFactory,
@@ -25,6 +26,7 @@ import {
   blackHole,
   sleep,
   until,
+  useClientMode,
   useReactor,
   within,
 } from '../tcp/harness';
@@ -42,7 +44,8 @@ class CloseOnData extends RecordingProtocol {
   }
 }
 
-describe('connectTCP (integration)', () => {
+describe.each(CLIENT_MODES)('connectTCP (integration, client: %s)', (mode) => {
+  useClientMode(mode);
   const h = useReactor();
   let server: RecordingServerFactory;
   let port: Port;
@@ -102,6 +105,7 @@ describe('connectTCP (integration)', () => {
     const reason = await within(f.failed);
     expect(reason.value).toBeInstanceOf(ConnectionRefusedError);
     expect(((reason.value as Error).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+    expect(((reason.value as Error).cause as Error).message).toBe(`connect ECONNREFUSED 127.0.0.1:${closed}`);
     expect(f.names().slice(-3)).toEqual(['clientConnectionFailed', 'doStop', 'stopFactory']);
   });
 
@@ -168,6 +172,7 @@ describe('connectTCP (integration)', () => {
     const reason = await within(f.failed);
     expect(reason.value).toBeInstanceOf(ConnectBindError);
     expect(((reason.value as Error).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+    expect((reason.value as Error).message).toBe(`Couldn't bind: bind EADDRINUSE 127.0.0.1:${port.getHost().port}`);
   });
 
   it('fails with ConnectBindError (cause EADDRNOTAVAIL) when bindAddress is not a local address', async () => {
@@ -183,6 +188,8 @@ describe('connectTCP (integration)', () => {
     h.r.connectTCP('127.0.0.1', port.getHost().port, f, { bindAddress: 'not an address' });
     const reason = await within(f.failed);
     expect(reason.value).toBeInstanceOf(ConnectBindError);
+    expect((reason.value as Error).message).toBe("Couldn't bind not an address: TypeError [ERR_INVALID_IP_ADDRESS]: Invalid IP address: not an address");
+    expect(((reason.value as Error).cause as NodeJS.ErrnoException).code).toBe('ERR_INVALID_IP_ADDRESS');
   });
 
   it('binds bindAddress before connecting', async () => {
@@ -253,6 +260,49 @@ describe('connectTCP (integration)', () => {
     ]);
   });
 
+  it('closes the connection when the client factory builds no protocol', async () => {
+    const f = new RecordingClientFactory();
+    f.refuse = true;
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
+    const reason = await within(f.lost);
+    expect(reason.value).toBeInstanceOf(ConnectionDone);
+    const sp = await within(server.built);
+    await within(sp.lost);
+  });
+
+  it('closes the connection when the server factory builds no protocol', async () => {
+    server.refuse = true;
+    const f = new RecordingClientFactory();
+    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
+    const reason = await within(f.lost);
+    expect(reason.value).toBeInstanceOf(ConnectionDone);
+    expect(f.protocols[0].data().length).toBe(0);
+    expect(server.protocols).toHaveLength(0);
+  });
+
+  it('connects over IPv6 when ::1 is available', async () => {
+    let p6: Port;
+    try {
+      p6 = h.r.listenTCP(0, server, { interface: '::1' });
+    } catch {
+      return; // no IPv6 loopback here
+    }
+    const f = new RecordingClientFactory(CloseOnData);
+    const connector = h.r.connectTCP('::1', p6.getHost().port, f);
+    expect(connector.getDestination()).toBeInstanceOf(IPv6Address);
+    await within(f.lost);
+    expect(f.protocols[0].transport!.getPeer()).toEqual(new IPv6Address('TCP', '::1', p6.getHost().port));
+  });
+});
+
+describe('client socket reuse (integration, client: net.Socket)', () => {
+  useClientMode('net.Socket');
+  const h = useReactor();
+  let port: Port;
+  beforeEach(() => {
+    port = h.r.listenTCP(0, new RecordingServerFactory(Greeter), { interface: '127.0.0.1' });
+  });
+
   it('reuses a closed client socket for a later attempt, but never one handed out by getHandle()', async () => {
     const sockets: unknown[] = [];
     class KeepSocket extends CloseOnData {
@@ -318,39 +368,5 @@ describe('connectTCP (integration)', () => {
     await until(() => p.data().toString() === 'after reuse');
     p.transport!.loseConnection();
     await within(p.lost);
-  });
-
-  it('closes the connection when the client factory builds no protocol', async () => {
-    const f = new RecordingClientFactory();
-    f.refuse = true;
-    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
-    const reason = await within(f.lost);
-    expect(reason.value).toBeInstanceOf(ConnectionDone);
-    const sp = await within(server.built);
-    await within(sp.lost);
-  });
-
-  it('closes the connection when the server factory builds no protocol', async () => {
-    server.refuse = true;
-    const f = new RecordingClientFactory();
-    h.r.connectTCP('127.0.0.1', port.getHost().port, f);
-    const reason = await within(f.lost);
-    expect(reason.value).toBeInstanceOf(ConnectionDone);
-    expect(f.protocols[0].data().length).toBe(0);
-    expect(server.protocols).toHaveLength(0);
-  });
-
-  it('connects over IPv6 when ::1 is available', async () => {
-    let p6: Port;
-    try {
-      p6 = h.r.listenTCP(0, server, { interface: '::1' });
-    } catch {
-      return; // no IPv6 loopback here
-    }
-    const f = new RecordingClientFactory(CloseOnData);
-    const connector = h.r.connectTCP('::1', p6.getHost().port, f);
-    expect(connector.getDestination()).toBeInstanceOf(IPv6Address);
-    await within(f.lost);
-    expect(f.protocols[0].transport!.getPeer()).toEqual(new IPv6Address('TCP', '::1', p6.getHost().port));
   });
 });

@@ -8,7 +8,7 @@ import { ConnectionDone } from '../../src/errors';
 import type { LogEvent } from '../../src/logger';
 import { captureLogEvents } from '../../src/logger';
 import type { Port } from '../../src/tcp';
-import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, until, useReactor, within, ACCEPT_MODES, useAcceptMode } from '../tcp/harness';
+import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, until, useReactor, within, TRANSPORT_MODES, useTransportMode } from '../tcp/harness';
 
 class Boom extends Error {}
 
@@ -65,8 +65,8 @@ function throwingProtocol(hook: Hook, reasons: Failure[], victim = 1): new () =>
   };
 }
 
-describe.each(ACCEPT_MODES)('a protocol callback that throws (integration, accepted connections: %s)', (mode) => {
-  useAcceptMode(mode);
+describe.each(TRANSPORT_MODES)('a protocol callback that throws (integration, %s)', (mode) => {
+  useTransportMode(mode);
   const h = useReactor();
   let events: LogEvent[];
   let stopCapture: () => void;

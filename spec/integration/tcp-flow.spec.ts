@@ -16,14 +16,14 @@ import {
   until,
   useReactor,
   within,
-  ACCEPT_MODES,
-  useAcceptMode,
+  TRANSPORT_MODES,
+  useTransportMode,
 } from '../tcp/harness';
 
 type Pair<C extends RecordingProtocol, S extends RecordingProtocol> = { client: C; server: S; port: Port };
 
-describe.each(ACCEPT_MODES)('TCP flow control (integration, accepted connections: %s)', (mode) => {
-  useAcceptMode(mode);
+describe.each(TRANSPORT_MODES)('TCP flow control (integration, %s)', (mode) => {
+  useTransportMode(mode);
   const h = useReactor();
 
   async function pair<C extends RecordingProtocol, S extends RecordingProtocol>(

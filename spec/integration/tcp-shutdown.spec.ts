@@ -9,10 +9,10 @@ import { ConnectError, ConnectionLost } from '../../src/errors';
 import { Reactor } from '../../src/reactor';
 import { Deferred } from '../../src/defer/deferred';
 import type { Client } from '../../src/tcp';
-import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, blackHole, sleep, until, within, ACCEPT_MODES, useAcceptMode } from '../tcp/harness';
+import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, blackHole, sleep, until, within, TRANSPORT_MODES, useTransportMode } from '../tcp/harness';
 
-describe.each(ACCEPT_MODES)('reactor.stop() with TCP connections (integration, accepted connections: %s)', (mode) => {
-  useAcceptMode(mode);
+describe.each(TRANSPORT_MODES)('reactor.stop() with TCP connections (integration, %s)', (mode) => {
+  useTransportMode(mode);
   let r: Reactor;
   let done: Promise<void>;
   beforeEach(() => {

@@ -17,8 +17,8 @@ import {
   until,
   useReactor,
   within,
-  ACCEPT_MODES,
-  useAcceptMode,
+  TRANSPORT_MODES,
+  useTransportMode,
 } from '../tcp/harness';
 
 function pattern(n: number, seed = 0): Buffer {
@@ -28,8 +28,8 @@ function pattern(n: number, seed = 0): Buffer {
 }
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-describe.each(ACCEPT_MODES)('TCP transport (integration, accepted connections: %s)', (mode) => {
-  useAcceptMode(mode);
+describe.each(TRANSPORT_MODES)('TCP transport (integration, %s)', (mode) => {
+  useTransportMode(mode);
   const h = useReactor();
   let port: Port;
   let server: RecordingServerFactory;

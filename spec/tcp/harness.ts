@@ -15,6 +15,7 @@ import { ClientFactory, Factory, Protocol } from '../../src/protocol';
 import { Reactor } from '../../src/reactor';
 import { Clock } from '../../src/task/clock';
 import type { TCPReactor } from '../../src/tcp';
+import { _setNativeClients } from '../../src/tcp/native-client';
 import { _setNativeStreams } from '../../src/tcp/native-stream';
 
 /** A deterministic TCPReactor: Clock time, resolve() answered by the test. */
@@ -238,6 +239,45 @@ export function useAcceptMode(mode: AcceptMode): void {
   afterAll(() => {
     _setNativeStreams(true);
   });
+}
+
+/**
+ * How connectTCP's client connections are driven: on a new libuv handle per
+ * attempt (the default where Node's private bindings allow), or on a pooled
+ * net.Socket.
+ */
+export const CLIENT_MODES = ['native stream', 'net.Socket'] as const;
+/** One of {@link CLIENT_MODES}. */
+export type ClientMode = (typeof CLIENT_MODES)[number];
+
+/** Run the enclosing describe's tests with client connections in `mode` (the default restored after). */
+export function useClientMode(mode: ClientMode): void {
+  beforeAll(() => {
+    const wanted = mode === 'native stream';
+    if (_setNativeClients(wanted) !== wanted) throw new Error(`client mode '${mode}' is not available on Node ${process.version}`);
+  });
+  afterAll(() => {
+    _setNativeClients(true);
+  });
+}
+
+/** Both ends of a connection: how it was accepted, and how the client connected. */
+export interface TransportMode {
+  accept: AcceptMode;
+  client: ClientMode;
+  /** For test names. */
+  toString(): string;
+}
+
+/** Every combination of {@link ACCEPT_MODES} and {@link CLIENT_MODES}. */
+export const TRANSPORT_MODES: readonly TransportMode[] = ACCEPT_MODES.flatMap((accept) =>
+  CLIENT_MODES.map((client) => ({ accept, client, toString: () => `accepted: ${accept}, client: ${client}` })),
+);
+
+/** {@link useAcceptMode} and {@link useClientMode} together. */
+export function useTransportMode(mode: TransportMode): void {
+  useAcceptMode(mode.accept);
+  useClientMode(mode.client);
 }
 
 /** Wait for a Deferred (or promise), failing the test after `ms`. */

@@ -15,7 +15,9 @@ import { Logger } from '../logger';
 import { Protocol } from '../protocol/protocol';
 import { Connection } from './connection';
 import type { Connector } from './connector';
-import { type TorsionSocket, connectSocket, takeClientSocket } from './socket';
+import { newClientStream, nativeClientsEnabled, connectStream } from './native-client';
+import { NativeStream } from './native-stream';
+import { type TorsionSocket, type TransportSocket, connectSocket, takeClientSocket } from './socket';
 import { type BindAddress, type TCPReactor, isIPv6Literal } from './types';
 
 const log = new Logger('torsion.tcp');
@@ -181,7 +183,7 @@ export abstract class BaseClient extends BaseBaseClient {
   constructor(host: string, port: number, bindAddress: BindAddress | null, connector: Connector, reactor: TCPReactor) {
     super(host, port, connector, reactor);
     this.bindAddress = bindAddress;
-    const socket = this.createInternetSocket();
+    const socket: TransportSocket = nativeClientsEnabled() ? newClientStream() : this.createInternetSocket();
     socket.owner = this;
     this._socket = socket;
     reactor._trackConnection(this);
@@ -189,29 +191,55 @@ export abstract class BaseClient extends BaseBaseClient {
     reactor.callLater(0, startResolving, this);
   }
 
-  /** A socket for this attempt: a closed one from an earlier attempt (reuse) or a new one. */
+  /**
+   * The socket of an attempt without Node's private TCP binding (or with
+   * native client streams switched off): a closed net.Socket from an
+   * earlier attempt (reuse) or a new one. Where the binding is available,
+   * each attempt gets a new libuv TCP handle instead (no net.Socket).
+   */
   createInternetSocket(): TorsionSocket {
     return takeClientSocket();
   }
 
   /** Connect the socket to `realAddress` (binding `bindAddress` first). */
   doConnect(): void {
-    const socket = this._socket as TorsionSocket | null;
+    const socket = this._socket;
     const real = this.realAddress;
     if (this.connector === null || socket === null || real === null) return;
     const [host, port] = real;
+    if (socket instanceof NativeStream) {
+      const err = connectStream(socket, host, port, this.bindAddress);
+      if (err !== null) this._connectFailedNow(err);
+      return;
+    }
     const options: TcpSocketConnectOpts = { host, port };
     if (this.bindAddress !== null) {
       options.localAddress = this.bindAddress[0];
       if (this.bindAddress[1] !== 0) options.localPort = this.bindAddress[1];
     }
     try {
-      connectSocket(socket, options);
+      connectSocket(socket as TorsionSocket, options);
     } catch (err) {
       // Node validates localAddress synchronously (it must be an IP literal).
       this.failIfNotConnected(
         this.bindAddress !== null ? new ConnectBindError(`Couldn't bind ${this.bindAddress[0]}: ${String(err)}`, { cause: err }) : connectErrorFromErrno(err),
       );
+    }
+  }
+
+  /**
+   * A native attempt failed synchronously: the same errors (classes and
+   * message shapes) the net.Socket path reports for these causes.
+   */
+  private _connectFailedNow(err: Error): void {
+    const e = err as NodeJS.ErrnoException;
+    if (this.bindAddress !== null && e.syscall === 'bind') {
+      this.failIfNotConnected(new ConnectBindError(`Couldn't bind: ${e.message}`, { cause: err }));
+    } else if (this.bindAddress !== null && e instanceof TypeError) {
+      const shown = e.code === undefined ? String(err) : `TypeError [${e.code}]: ${e.message}`;
+      this.failIfNotConnected(new ConnectBindError(`Couldn't bind ${this.bindAddress[0]}: ${shown}`, { cause: err }));
+    } else {
+      this.failIfNotConnected(connectErrorFromErrno(err));
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * `Connection`: the TCP transport shared by clients and servers (Twisted's
  * `tcp.Connection` over `abstract.FileDescriptor`), on a libuv TCP handle
- * driven through `node:net`.
+ * driven directly (NativeStream) or through `node:net`.
  * @module
  */
 import type { AddressInfo, Socket } from 'node:net';
@@ -213,11 +213,11 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
 
   /**
-   * The underlying handle while open, else null (Twisted's getHandle): the
-   * net.Socket, except for a connection a listening port accepted through
-   * Node's private TCP binding (the default where available), which has no
-   * net.Socket: then it is libuv's raw TCP handle object (Node-internal,
-   * e.g. its `fd`; do not read from, write to or close it). A socket handed
+   * The underlying handle while open, else null (Twisted's getHandle):
+   * libuv's raw TCP handle object for connections driven through Node's
+   * private TCP binding (the default where available, for accepted and
+   * client connections alike; Node-internal, e.g. its `fd`: do not read
+   * from, write to or close it), else the net.Socket. A net.Socket handed
    * out here is never reused for another connection.
    */
   getHandle(): Socket | { readonly fd?: number } | null {

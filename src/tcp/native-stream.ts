@@ -113,6 +113,11 @@ export function _setNativeStreams(on: boolean): boolean {
   return enabled;
 }
 
+/** Whether Node's private stream bindings are usable at all. @internal */
+export function nativeStreamsAvailable(): boolean {
+  return available;
+}
+
 /** Whether accepted handles become NativeStreams. @internal */
 export function nativeStreamsEnabled(): boolean {
   return enabled;
@@ -213,7 +218,7 @@ export class NativeStream implements TransportSocket {
   /** Called when the pending batch has left (flow control's drain marker). */
   #pendingCb: WriteCallback | null = null;
 
-  /** @param handle - an accepted TCP handle (from the listening handle's onconnection). */
+  /** @param handle - a TCP handle: accepted (from the listening handle's onconnection) or about to connect. */
   constructor(handle: NativeTCPClientHandle) {
     const h = handle as NativeStreamHandle;
     this._handle = h;
@@ -222,7 +227,7 @@ export class NativeStream implements TransportSocket {
     h.useUserBuffer(SHARED_READ_BUFFER);
   }
 
-  /** Never pooled (only client sockets are). */
+  /** Never pooled (a new handle per connection). */
   get recyclable(): boolean {
     return false;
   }
