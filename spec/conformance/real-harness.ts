@@ -5,9 +5,7 @@
 import type { IPv4Address } from '../../src/address';
 import type { IListeningPort } from '../../src/interfaces/connector';
 import type { IClientFactory, IProtocolFactory } from '../../src/interfaces/protocol';
-import type { IReactorTCP } from '../../src/interfaces/tcp';
 import { Reactor } from '../../src/reactor';
-import { connectTCP, listenTCP } from '../../src/tcp';
 import type { Recorder } from '../testing/recorder';
 import { PairClientFactory, serverFactory, type Pair, type TimeHarness, type TransportHarness } from './harness';
 
@@ -45,14 +43,9 @@ export function makeReactorTimeHarness(): TimeHarness {
 export function makeRealTransportHarness(): TransportHarness {
   const { reactor, stop } = startReactor();
   const ports: IListeningPort[] = [];
-  const tcp = reactor as Reactor & Partial<IReactorTCP>;
-  const listen = (f: IProtocolFactory): IListeningPort =>
-    typeof tcp.listenTCP === 'function'
-      ? tcp.listenTCP(0, f, { interface: '127.0.0.1' })
-      : listenTCP(reactor, 0, f, { interface: '127.0.0.1' });
+  const listen = (f: IProtocolFactory): IListeningPort => reactor.listenTCP(0, f, { interface: '127.0.0.1' });
   const dial = (port: number, f: IClientFactory): void => {
-    if (typeof tcp.connectTCP === 'function') tcp.connectTCP('127.0.0.1', port, f);
-    else connectTCP(reactor, '127.0.0.1', port, f);
+    reactor.connectTCP('127.0.0.1', port, f);
   };
   const settle = async (done: () => boolean, what: string): Promise<void> => {
     const deadline = Date.now() + SETTLE_LIMIT_MS;

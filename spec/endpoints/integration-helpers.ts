@@ -12,40 +12,18 @@ import type { IReactorTCP } from '../../src/interfaces/tcp';
 import { Factory } from '../../src/protocol/factory';
 import { Protocol } from '../../src/protocol/protocol';
 import { Reactor } from '../../src/reactor';
-import { connectTCP, listenTCP } from '../../src/tcp';
 
 /** A Reactor with TCP, as the endpoints need it. */
 export type TCPReactorUnderTest = Reactor & IReactorTCP;
 
-/**
- * `reactor` as an IReactorTCP. Until Reactor itself has connectTCP /
- * listenTCP, they are src/tcp's functions applied to it (what those methods
- * will call); every other member is the reactor's own.
- */
-function withTCP(reactor: Reactor): TCPReactorUnderTest {
-  if (typeof (reactor as Partial<IReactorTCP>).connectTCP === 'function') return reactor as TCPReactorUnderTest;
-  const extra: IReactorTCP = {
-    connectTCP: (host, port, factory, options) => connectTCP(reactor, host, port, factory, options),
-    listenTCP: (port, factory, options) => listenTCP(reactor, port, factory, options),
-  };
-  return new Proxy(reactor, {
-    get(target, key) {
-      if (key === 'connectTCP' || key === 'listenTCP') return extra[key];
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  }) as TCPReactorUnderTest;
-}
-
 /** A running reactor, stopped (and awaited) by `stop()`; register it in afterEach. */
 export function startReactor(): { reactor: TCPReactorUnderTest; stop: () => Promise<void> } {
-  const real = new Reactor();
-  const reactor = withTCP(real);
-  const done = real.run();
+  const reactor = new Reactor();
+  const done = reactor.run();
   return {
     reactor,
     stop: async () => {
-      if (real.running) real.stop();
+      if (reactor.running) reactor.stop();
       await done;
     },
   };
