@@ -37,7 +37,7 @@ class CallLog extends ClientFactory {
   }
 }
 
-/** A handle descriptor that records startReading/stopReading. */
+/** A handle descriptor that records the reactor hooks. */
 function handle(name: string): IHandleDescriptor & { log: string[] } {
   const log: string[] = [];
   return {
@@ -45,8 +45,8 @@ function handle(name: string): IHandleDescriptor & { log: string[] } {
     fileno: () => -1,
     logPrefix: () => name,
     connectionLost: () => {},
-    startReading: () => void log.push('start'),
-    stopReading: () => void log.push('stop'),
+    _startReadingHandle: () => void log.push('start'),
+    _stopReadingHandle: () => void log.push('stop'),
   };
 }
 

@@ -71,13 +71,16 @@ export function transportConformance(name: string, makeHarness: () => TransportH
       expect(server.reasons).toHaveLength(1);
     });
 
-    it('writes after loseConnection are dropped', async () => {
+    it('writes made after loseConnection, before the close, are sent too (Twisted)', async () => {
       const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
       clientTransport.write(Buffer.from('kept'));
       clientTransport.loseConnection();
-      clientTransport.write(Buffer.from('dropped'));
+      clientTransport.write(Buffer.from(' late'));
       await h.settle(() => lostOnce(server) && lostOnce(client), 'both sides lost the connection');
-      expect(server.received().toString()).toBe('kept');
+      expect(server.received().toString()).toBe('kept late');
+      clientTransport.write(Buffer.from(' after the close'));
+      await h.idle();
+      expect(server.received().toString()).toBe('kept late');
     });
 
     it('abortConnection called twice gives ConnectionAborted exactly once; the peer gets ConnectionLost', async () => {
@@ -227,10 +230,23 @@ export function transportConformance(name: string, makeHarness: () => TransportH
       expect(events.some((e) => e.failure?.value === boom)).toBe(true);
     });
 
-    it('loseConnection waits for a registered producer to unregister, then closes cleanly', async () => {
+    it('an unpaused streaming producer does not hold loseConnection: the close comes, then stopProducing', async () => {
       const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
       const p = new StrictPushProducer();
       clientTransport.registerProducer(p, true);
+      clientTransport.write(Buffer.from('body'));
+      clientTransport.loseConnection();
+      await h.settle(() => lostOnce(server) && lostOnce(client), 'both sides lost the connection');
+      expect(server.received().toString()).toBe('body');
+      expect(client.reasons[0]!.value).toBeInstanceOf(ConnectionDone);
+      expect(p.calls).toEqual(['stop']);
+    });
+
+    it('loseConnection waits for a registered pull producer to unregister, then closes cleanly', async () => {
+      const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const p = { calls: [] as string[], resumeProducing() { this.calls.push('resume'); }, stopProducing() { this.calls.push('stop'); } };
+      clientTransport.registerProducer(p, false);
+      p.calls.length = 0;
       clientTransport.write(Buffer.from('body'));
       clientTransport.loseConnection();
       await h.settle(() => server.received().toString() === 'body', 'the bytes arrived');
@@ -240,7 +256,7 @@ export function transportConformance(name: string, makeHarness: () => TransportH
       clientTransport.unregisterProducer();
       await h.settle(() => lostOnce(server) && lostOnce(client), 'both sides lost the connection');
       expect(client.reasons[0]!.value).toBeInstanceOf(ConnectionDone);
-      expect(p.calls).toEqual([]);
+      expect(p.calls).not.toContain('stop');
     });
 
     it('written bytes count in getWriteBufferSize until they are sent', async () => {

@@ -210,10 +210,29 @@ describe.each(TRANSPORT_MODES)('TCP flow control (integration, %s)', (mode) => {
       expect(conn(server).producer).toBeNull();
     });
 
-    it('makes loseConnection wait for unregisterProducer', async () => {
+    it('an unpaused streaming producer does not hold loseConnection; it is stopped (Twisted doWrite)', async () => {
       const { client, server } = await pair(RecordingProtocol, RecordingProtocol);
       const t = conn(server);
-      t.registerProducer({ pauseProducing() {}, resumeProducing() {}, stopProducing() {} }, true);
+      const calls: string[] = [];
+      t.registerProducer(
+        { pauseProducing: () => calls.push('pause'), resumeProducing: () => calls.push('resume'), stopProducing: () => calls.push('stop') },
+        true,
+      );
+      t.write(Buffer.from('before'));
+      t.loseConnection();
+      t.write(Buffer.from(' during'));
+      const reason = await within(client.lost);
+      expect(reason.value).toBeInstanceOf(ConnectionDone);
+      expect(client.data().toString()).toBe('before during');
+      await within(server.lost);
+      expect(calls).toEqual(['stop']);
+      expect(t.producer).toBeNull();
+    });
+
+    it('makes loseConnection wait for a pull producer to unregister', async () => {
+      const { client, server } = await pair(RecordingProtocol, RecordingProtocol);
+      const t = conn(server);
+      t.registerProducer({ resumeProducing() {}, stopProducing() {} }, false);
       t.write(Buffer.from('before'));
       t.loseConnection();
       t.write(Buffer.from(' during'));

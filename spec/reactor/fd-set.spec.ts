@@ -16,10 +16,10 @@ class HandleDescriptor implements IHandleDescriptor {
   connectionLost(_reason: Failure): void {
     this.calls.push('connectionLost');
   }
-  startReading(): void {
+  _startReadingHandle(): void {
     this.calls.push('startReading');
   }
-  stopReading(): void {
+  _stopReadingHandle(): void {
     this.calls.push('stopReading');
   }
 }
@@ -92,7 +92,7 @@ describe('reader and writer sets with handle descriptors', () => {
 
   it('removeAll logs a failing stopReading and still removes everything', () => {
     const bad = new HandleDescriptor('bad');
-    bad.stopReading = () => {
+    bad._stopReadingHandle = () => {
       throw new Error('stopReading failed');
     };
     const good = new HandleDescriptor('good');
@@ -111,7 +111,7 @@ describe('reader and writer sets with handle descriptors', () => {
 
   it('a startReading that throws leaves the descriptor out of the readers', () => {
     const d = new HandleDescriptor();
-    d.startReading = () => {
+    d._startReadingHandle = () => {
       throw new Error('cannot read');
     };
     expect(() => reactor.addReader(d)).toThrow('cannot read');

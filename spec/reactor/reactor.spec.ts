@@ -396,8 +396,8 @@ describe('shutdown disconnects', () => {
     const both = new FakeDescriptor('reader+writer');
     const tracked = new FakeDescriptor('tracked only');
     const untracked = new FakeDescriptor('untracked again');
-    const asReader = Object.assign(reader, { startReading() {}, stopReading() {} });
-    const asBoth = Object.assign(both, { startReading() {}, stopReading() {} });
+    const asReader = Object.assign(reader, { _startReadingHandle() {}, _stopReadingHandle() {} });
+    const asBoth = Object.assign(both, { _startReadingHandle() {}, _stopReadingHandle() {} });
     reactor.addReader(asReader);
     reactor.addReader(asBoth);
     reactor.addWriter(asBoth);

@@ -33,10 +33,10 @@ export class FakeTCPReactor extends Clock implements TCPReactor {
   addReader(r: IReadDescriptor | IHandleDescriptor): void {
     if (this.readers.has(r)) return;
     this.readers.add(r);
-    (r as IHandleDescriptor).startReading();
+    (r as IHandleDescriptor)._startReadingHandle();
   }
   removeReader(r: IReadDescriptor | IHandleDescriptor): void {
-    if (this.readers.delete(r)) (r as IHandleDescriptor).stopReading();
+    if (this.readers.delete(r)) (r as IHandleDescriptor)._stopReadingHandle();
   }
   addWriter(): void {}
   removeWriter(): void {}

@@ -38,16 +38,20 @@ describe('FakeTransport', () => {
     expect(() => t.writeSequence(['x' as unknown as Buffer])).toThrow(TypeError);
   });
 
-  it('drops writes after loseConnection and after loseWriteConnection', () => {
+  it('keeps writes made after loseConnection/loseWriteConnection until the close, as a real transport', () => {
     const t = new FakeTransport(new Protocol(), false);
     t.write(Buffer.from('kept'));
     t.loseConnection();
-    t.write(Buffer.from('dropped'));
-    expect(t._takeOutput()!.toString()).toBe('kept');
+    t.write(Buffer.from(' late'));
+    expect(t._takeOutput()!.toString()).toBe('kept late');
     const u = new FakeTransport(new Protocol(), false);
     u.loseWriteConnection();
-    u.write(Buffer.from('dropped'));
-    expect(u.getWriteBufferSize()).toBe(0);
+    u.write(Buffer.from('late'));
+    expect(u.getWriteBufferSize()).toBe(4);
+    const v = new FakeTransport(new Protocol(), false);
+    v.abortConnection();
+    v.write(Buffer.from('dropped'));
+    expect(v.getWriteBufferSize()).toBe(0);
   });
 
   it('abortConnection drops what is still buffered', () => {

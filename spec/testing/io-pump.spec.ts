@@ -138,9 +138,12 @@ describe('connect / IOPump', () => {
       cio.write(Buffer.from('last words'));
       cio.loseConnection();
       cio.loseConnection();
-      cio.write(Buffer.from('dropped'));
+      cio.write(Buffer.from(', then more'));
       pump.flush();
-      expect(server.received().toString()).toBe('last words');
+      expect(server.received().toString()).toBe('last words, then more');
+      cio.write(Buffer.from('dropped: after the close'));
+      pump.flush();
+      expect(server.received().toString()).toBe('last words, then more');
       expect(server.events).toEqual(['made', 'data', 'lost']);
       expect(client.events).toEqual(['made', 'lost']);
       expect(server.reasons[0]!.value).toBeInstanceOf(ConnectionDone);
@@ -150,10 +153,35 @@ describe('connect / IOPump', () => {
       expect(server.reasons).toHaveLength(1);
     });
 
-    it('a close waits for the registered producer to unregister', () => {
+    it('an unpaused streaming producer does not hold the close; it is stopped', () => {
       const { server, client, cio, pump } = pair();
       const p = new StrictPushProducer();
       cio.registerProducer(p, true);
+      cio.loseConnection();
+      pump.flush();
+      expect(client.reasons).toHaveLength(1);
+      expect(server.reasons).toHaveLength(1);
+      expect(p.calls).toEqual(['stop']);
+    });
+
+    it('a transport registered as a producer leaves its consumer when its own connection is lost', () => {
+      const a = pair();
+      const b = pair();
+      // b's client transport produces into a's (as a port forwarder wires them).
+      a.cio.registerProducer(b.cio, true);
+      b.cio.abortConnection();
+      b.pump.flush();
+      expect(a.cio.producer).toBeNull();
+      a.cio.loseConnection();
+      a.pump.flush();
+      expect(a.client.reasons).toHaveLength(1);
+    });
+
+    it('a close waits for a registered pull producer to unregister', () => {
+      const { server, client, cio, pump } = pair();
+      const p = { calls: [] as string[], resumeProducing() { this.calls.push('resume'); }, stopProducing() { this.calls.push('stop'); } };
+      cio.registerProducer(p, false);
+      p.calls.length = 0;
       cio.loseConnection();
       pump.flush();
       expect(client.reasons).toHaveLength(0);

@@ -30,15 +30,18 @@ export interface IWriteDescriptor extends IFileDescriptor {
 export interface IReadWriteDescriptor extends IReadDescriptor, IWriteDescriptor {}
 
 /**
- * A descriptor backed by a libuv stream handle. The reactor's reader and
- * writer sets control it by calling these hooks (uv_read_start /
- * uv_read_stop), instead of polling a raw fd.
+ * A descriptor backed by a libuv stream handle (the library's own
+ * transports and ports). The reactor's reader set is the source of truth:
+ * joining it calls `_startReadingHandle()` (uv_read_start), leaving it
+ * `_stopReadingHandle()` (uv_read_stop), instead of polling a raw fd. As in
+ * Twisted, the descriptor's own `startReading()`/`stopReading()` are
+ * `reactor.addReader(this)`/`reactor.removeReader(this)`.
  */
 export interface IHandleDescriptor extends IFileDescriptor {
-  /** Start (or resume) reading from the handle. */
-  startReading(): void;
-  /** Stop reading (backpressure). */
-  stopReading(): void;
+  /** Reactor hook, called only by `addReader`: start (or resume) reading from the handle. */
+  _startReadingHandle(): void;
+  /** Reactor hook, called only by `removeReader`/`removeAll`: stop reading (backpressure). */
+  _stopReadingHandle(): void;
 }
 
 /** The reactor's reader and writer sets. */

@@ -5,8 +5,10 @@ import type { IConsumer, IPushProducer } from './producer';
  * A bidirectional byte stream handed to a protocol.
  *
  * Writes are buffered and never block. `write` with a `string` throws a
- * TypeError that says to encode it first. Writes after loseConnection are
- * dropped silently (as in Twisted).
+ * TypeError that says to encode it first. As in Twisted, writes made after
+ * loseConnection() are still sent while the transport drains its buffer
+ * before the close; once the connection is closed (or aborted) writes are
+ * dropped silently.
  */
 export interface ITransport {
   /** True once loseConnection() was called (graceful close pending). */

@@ -4,8 +4,11 @@
  * Two kinds of descriptors meet here:
  * - libuv *handle* descriptors (the library's own transports and ports,
  *   {@link IHandleDescriptor}): libuv already watches their handle, so being
- *   a reader means "reading is started" (`startReading()`), and removal stops
- *   it (`stopReading()`, which is how backpressure works). Being a writer is
+ *   a reader means "reading is started" (the `_startReadingHandle()` hook),
+ *   and removal stops it (`_stopReadingHandle()`, which is how backpressure
+ *   works). The set is the source of truth: a transport's own
+ *   `startReading()`/`stopReading()` are `addReader(this)`/`removeReader(this)`,
+ *   as in Twisted. Being a writer is
  *   only bookkeeping: libuv drives the writes the transport queued.
  * - raw file descriptors (a pipe or tty fd from elsewhere, with `doRead` /
  *   `doWrite` and a real `fileno()`): these need a libuv poll handle, which
@@ -23,7 +26,8 @@ type Mode = 'read' | 'write';
 
 function isHandleDescriptor(d: unknown): d is IHandleDescriptor {
   return (
-    typeof (d as IHandleDescriptor).startReading === 'function' && typeof (d as IHandleDescriptor).stopReading === 'function'
+    typeof (d as IHandleDescriptor)._startReadingHandle === 'function' &&
+    typeof (d as IHandleDescriptor)._stopReadingHandle === 'function'
   );
 }
 
@@ -32,7 +36,9 @@ function checkDescriptor(name: string, d: unknown, hook: 'doRead' | 'doWrite'): 
     throw new TypeError(`${name} must be a file descriptor object, got ${describe(d)}`);
   }
   if (!isHandleDescriptor(d) && typeof (d as unknown as Record<string, unknown>)[hook] !== 'function') {
-    throw new TypeError(`${name} must have startReading()/stopReading() (a handle descriptor) or ${hook}() (a raw descriptor)`);
+    throw new TypeError(
+      `${name} must have ${hook}() (a raw descriptor) or _startReadingHandle()/_stopReadingHandle() (a handle descriptor)`,
+    );
   }
 }
 
@@ -52,7 +58,7 @@ export class DescriptorSet {
     if (isHandleDescriptor(reader)) {
       this.#readers.add(reader);
       try {
-        reader.startReading();
+        reader._startReadingHandle();
       } catch (err) {
         this.#readers.delete(reader);
         throw err;
@@ -72,7 +78,7 @@ export class DescriptorSet {
 
   removeReader(reader: IReadDescriptor | IHandleDescriptor): void {
     if (!this.#readers.delete(reader)) return;
-    if (isHandleDescriptor(reader)) reader.stopReading();
+    if (isHandleDescriptor(reader)) reader._stopReadingHandle();
     else this.#unwatchRawFd(reader, 'read');
   }
 
@@ -81,7 +87,7 @@ export class DescriptorSet {
     if (!isHandleDescriptor(writer)) this.#unwatchRawFd(writer, 'write');
   }
 
-  /** Remove every reader and writer; return each once. A failing stopReading() is logged. */
+  /** Remove every reader and writer; return each once. A failing _stopReadingHandle() is logged. */
   removeAll(): IFileDescriptor[] {
     const all = new Set<IFileDescriptor>([...this.#readers, ...this.#writers]);
     for (const reader of [...this.#readers]) {
@@ -118,7 +124,7 @@ export class DescriptorSet {
     throw new Error(
       `Cannot ${mode === 'read' ? 'addReader' : 'addWriter'} ${safePrefix(d)} (fd ${safeFileno(d)}): raw file ` +
         'descriptors need the native poll addon (a libuv poll handle), which this build does not have yet. ' +
-        'Only libuv handle descriptors (with startReading/stopReading) are supported.',
+        'Only libuv handle descriptors (the library\'s own transports and ports) are supported.',
     );
   }
 

@@ -258,7 +258,7 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
   // ---- IReactorFDSet ---------------------------------------------------------
 
   /**
-   * Watch `reader`: a handle descriptor starts reading (`startReading()`).
+   * Watch `reader`: a handle descriptor starts reading (its `_startReadingHandle()` hook).
    * @throws Error for a raw file descriptor (needs the native poll addon).
    */
   addReader(reader: IReadDescriptor | IHandleDescriptor): void {
@@ -270,7 +270,7 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
     this.#fds.addWriter(writer);
   }
 
-  /** Stop watching `reader`: a handle descriptor stops reading (`stopReading()`). */
+  /** Stop watching `reader`: a handle descriptor stops reading (its `_stopReadingHandle()` hook). */
   removeReader(reader: IReadDescriptor | IHandleDescriptor): void {
     this.#fds.removeReader(reader);
   }

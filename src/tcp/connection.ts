@@ -56,6 +56,10 @@ class RareState {
   flow: WriteFlow | null = null;
   lent: Uint8Array | null = null;
   host: IPv4Address | IPv6Address | null = null;
+  /** Transports this one is registered on as a producer (unregistered when this one is lost). */
+  consumers: Connection[] | null = null;
+  /** The callback of the drain marker of a closing connection (created once). */
+  closeCb: ((err?: Error | null) => void) | null = null;
 }
 
 /**
@@ -123,7 +127,10 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /**
    * Queue `data` for sending; everything written in one tick leaves in one
-   * writev. Ignored once the write side is closing or closed.
+   * writev. As in Twisted, writes made after loseConnection() are still
+   * sent while the connection drains its buffer (the close comes once the
+   * buffer is empty); once the FIN is on its way (or after
+   * abortConnection(), or once disconnected) writes are ignored.
    * @throws TypeError if `data` is not a Buffer/Uint8Array (encode strings first).
    */
   write(data: Buffer | Uint8Array): void {
@@ -154,9 +161,13 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
 
   /**
-   * Close gracefully: stop reading, send everything written so far, then
-   * connectionLost(ConnectionDone). With a producer registered the close
-   * waits for unregisterProducer().
+   * Close gracefully (Twisted's semantics): stop reading, send everything
+   * written (including writes made after this call while the buffer
+   * drains), then FIN and connectionLost(ConnectionDone). A pull producer,
+   * or a paused streaming producer, holds the close until it is
+   * unregistered (a paused one is resumed first, as Twisted's doWrite
+   * does); an unpaused streaming producer does not hold it and is stopped
+   * in connectionLost.
    */
   loseConnection(): void {
     if ((this.#flags & (CONNECTED | DISCONNECTING | ABORTING)) !== CONNECTED) return;
@@ -164,8 +175,8 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     this.reactor.removeReader(this);
     if ((this.#flags & WRITE_DISCONNECTED) !== 0) {
       this.connectionLost(CONNECTION_DONE);
-    } else if (this.producer === null && (this.#flags & END_REQUESTED) === 0) {
-      this._endWrite();
+    } else {
+      this._closeSoon();
     }
   }
 
@@ -185,11 +196,15 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     this.reactor.callLater(0, abortLater, this);
   }
 
-  /** Send FIN once the buffer is flushed; then the protocol's writeConnectionLost(). */
+  /**
+   * Half-close: send FIN once the buffer has drained (writes made meanwhile
+   * still go out first), then the protocol's writeConnectionLost(). A
+   * producer holds it as it holds loseConnection().
+   */
   loseWriteConnection(): void {
     if ((this.#flags & (CONNECTED | DISCONNECTING | WRITE_DISCONNECTING | ABORTING)) !== CONNECTED) return;
     this.#flags |= WRITE_DISCONNECTING;
-    if (this.producer === null) this._endWrite();
+    this._closeSoon();
   }
 
   /** The remote address. */
@@ -288,14 +303,25 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       return;
     }
     this._ensureFlow().register(producer, streaming);
+    // A transport registered as the producer: when its own connection is
+    // lost it unregisters itself from here (Twisted's port forwarder relies
+    // on this to close the far side).
+    if (producer instanceof Connection && producer !== this) {
+      const rare = producer._ensureRare();
+      (rare.consumers ?? (rare.consumers = [])).push(this);
+    }
   }
 
   /** Forget the producer; a pending loseConnection/loseWriteConnection proceeds. */
   unregisterProducer(): void {
-    this.#rare?.flow?.unregister();
+    const flow = this.#rare === null ? null : this.#rare.flow;
+    if (flow === null || flow.producer === null) return;
+    const producer = flow.producer;
+    flow.unregister();
+    if (producer instanceof Connection) producer._forgetConsumer(this);
     const flags = this.#flags;
     if ((flags & (CONNECTED | END_REQUESTED)) === CONNECTED && (flags & (DISCONNECTING | WRITE_DISCONNECTING)) !== 0) {
-      this._endWrite();
+      this._closeSoon();
     }
   }
 
@@ -307,11 +333,11 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   // ---- the transport as a push producer ------------------------------------------
 
-  /** Stop reading (the reactor's removeReader: uv_read_stop). */
+  /** Stop reading: stopReading(), which leaves the reactor's reader set. */
   pauseProducing(): void {
     this.reactor.removeReader(this);
   }
-  /** Read again, unless closing or the read side has ended. */
+  /** Read again (startReading()), unless closing or the read side has ended. */
   resumeProducing(): void {
     if ((this.#flags & (CONNECTED | DISCONNECTING | READ_DISCONNECTED)) === CONNECTED) this.reactor.addReader(this);
   }
@@ -327,15 +353,42 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     const handle = (this._socket as unknown as { _handle?: { fd?: unknown } } | null)?._handle;
     return typeof handle?.fd === 'number' ? handle.fd : -1;
   }
-  /** Called by the reactor's addReader: start reading from the socket. */
+  /**
+   * Twisted's `startReading()`: join the reactor's reader set
+   * (`reactor.addReader(this)`), which starts reading from the socket.
+   * Does nothing once the connection is lost or its read side has ended.
+   */
   startReading(): void {
+    if ((this.#flags & (CONNECTED | READ_DISCONNECTED)) === CONNECTED) this.reactor.addReader(this);
+  }
+  /**
+   * Twisted's `stopReading()`: leave the reactor's reader set
+   * (`reactor.removeReader(this)`), which stops reading from the socket;
+   * nothing more is delivered until startReading() or `addReader(this)`.
+   */
+  stopReading(): void {
+    this.reactor.removeReader(this);
+  }
+  /**
+   * Twisted's `startWriting()`: join the reactor's writer set. libuv drives
+   * the writes a transport queued, so this is bookkeeping only.
+   */
+  startWriting(): void {
+    if (this.connected) this.reactor.addWriter(this);
+  }
+  /** Twisted's `stopWriting()`: leave the reactor's writer set (bookkeeping only). */
+  stopWriting(): void {
+    this.reactor.removeWriter(this);
+  }
+  /** Reactor hook (addReader): start reading from the socket (uv_read_start). @internal */
+  _startReadingHandle(): void {
     const socket = this._socket;
     if ((this.#flags & (READING | DISCONNECTED)) !== 0 || socket === null) return;
     this.#flags |= READING;
     startSocketReading(socket);
   }
-  /** Called by the reactor's removeReader: stop reading (backpressure). */
-  stopReading(): void {
+  /** Reactor hook (removeReader): stop reading (uv_read_stop; backpressure). @internal */
+  _stopReadingHandle(): void {
     if ((this.#flags & READING) === 0) return;
     this.#flags &= ~READING;
     this._socket?.pause();
@@ -352,14 +405,27 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     if ((this.#flags & DISCONNECTED) !== 0) return;
     this.#flags = (this.#flags | DISCONNECTED) & ~CONNECTED;
     this.reactor.removeReader(this);
+    this.reactor.removeWriter(this);
     this.reactor._untrackConnection(this);
-    const producer = this.producer;
-    if (producer !== null) {
-      (this.#rare as RareState).flow!.unregister();
-      try {
-        producer.stopProducing();
-      } catch (err) {
-        log.failure(`Unhandled error in stopProducing of ${this.logPrefix()}`, new Failure(err));
+    const rare = this.#rare;
+    if (rare !== null) {
+      const producer = rare.flow === null ? null : rare.flow.producer;
+      if (producer !== null) {
+        (rare.flow as WriteFlow).unregister();
+        if (producer instanceof Connection) producer._forgetConsumer(this);
+        try {
+          producer.stopProducing();
+        } catch (err) {
+          log.failure(`Unhandled error in stopProducing of ${this.logPrefix()}`, new Failure(err));
+        }
+      }
+      // A producer whose own connection is lost leaves every consumer it was
+      // registered on (their pending close proceeds), before the protocol's
+      // connectionLost runs.
+      const consumers = rare.consumers;
+      if (consumers !== null) {
+        rare.consumers = null;
+        for (const consumer of consumers) if (consumer.producer === this) consumer.unregisterProducer();
       }
     }
     this._closeTransportSocket(reason);
@@ -532,10 +598,67 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       return;
     }
     const flow = this.#rare === null ? null : this.#rare.flow;
+    if ((flags & (DISCONNECTING | WRITE_DISCONNECTING)) !== 0 && (flags & ABORTING) === 0 && !this._producerHoldsClose()) {
+      // Closing: FIN at once if everything has left, else once this batch
+      // has (later writes get their own batch and marker).
+      if (socket.writableLength === 0) {
+        this._endWrite();
+        return;
+      }
+      socket.write(EMPTY, this._closeCallback());
+      socket.uncork();
+      return;
+    }
     // One empty chunk at the end of a watched batch: its callback runs once
     // the whole batch has left, which is when the drain check is due.
     if (flow !== null && flow.watching) socket.write(EMPTY, flow.onWriteDone);
     socket.uncork();
+  }
+
+  /** Whether a registered producer holds a pending close (a pull producer, or a paused streaming one). */
+  private _producerHoldsClose(): boolean {
+    const flow = this.#rare === null ? null : this.#rare.flow;
+    return flow !== null && flow.producer !== null && !(flow.streaming && !flow.producerPaused);
+  }
+
+  /** Close (FIN) at the end of this tick, once the buffer has drained. */
+  private _closeSoon(): void {
+    const flags = this.#flags;
+    if ((flags & END_REQUESTED) !== 0) return;
+    if ((flags & CORKED) === 0) {
+      this.#flags = flags | CORKED;
+      (this._socket as TransportSocket).cork();
+      scheduleFlush(this);
+    }
+  }
+
+  /** The drain marker's callback of a closing connection: FIN if nothing is left. */
+  private _closeCallback(): (err?: Error | null) => void {
+    const rare = this._ensureRare();
+    return (
+      rare.closeCb ??
+      (rare.closeCb = (err) => {
+        if (err) return;
+        rare.flow?.drained();
+        const flags = this.#flags;
+        if ((flags & (CONNECTED | END_REQUESTED | CORKED | ABORTING)) !== CONNECTED) return;
+        const socket = this._socket;
+        if (socket !== null && socket.writableLength === 0 && !this._producerHoldsClose()) this._endWrite();
+      })
+    );
+  }
+
+  /** A paused streaming producer was resumed by a drain: a pending close may go on. @internal */
+  _afterDrain(): void {
+    if ((this.#flags & (DISCONNECTING | WRITE_DISCONNECTING)) !== 0) this._closeSoon();
+  }
+
+  /** `consumer` no longer has this transport as its producer. @internal */
+  _forgetConsumer(consumer: Connection): void {
+    const consumers = this.#rare === null ? null : this.#rare.consumers;
+    if (consumers === null) return;
+    const i = consumers.indexOf(consumer);
+    if (i >= 0) consumers.splice(i, 1);
   }
 
   // ---- internals ----------------------------------------------------------------

@@ -19,6 +19,8 @@ export interface FlowOwner {
   readonly disconnected: boolean;
   getWriteBufferSize(): number;
   _callbackFailed(err: unknown, where: string): void;
+  /** A drain resumed a paused streaming producer (a pending close may proceed). */
+  _afterDrain(): void;
 }
 
 type Hooks = IProtocol & { pauseWriting?: () => void; resumeWriting?: () => void };
@@ -139,7 +141,9 @@ export class WriteFlow {
         producer.resumeProducing();
       } catch (err) {
         owner._callbackFailed(err, 'resumeProducing');
+        return;
       }
+      if (this.streaming) owner._afterDrain();
     }
   }
 }

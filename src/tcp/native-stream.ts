@@ -178,7 +178,7 @@ function onWriteComplete(this: WriteReq, status: number): void {
   const stream = this.stream as NativeStream;
   const cb = this.callback;
   this.stream = this.chunks = this.callback = null;
-  stream._written(this.bytes, status, cb);
+  stream._written(this, this.bytes, status, cb);
 }
 
 function onShutdownComplete(this: ShutdownReq): void {
@@ -217,6 +217,8 @@ export class NativeStream implements TransportSocket {
   #pending: Uint8Array[] | null = null;
   /** Called when the pending batch has left (flow control's drain marker). */
   #pendingCb: WriteCallback | null = null;
+  /** The newest write request libuv still owns, or null. */
+  #lastReq: WriteReq | null = null;
 
   /** @param handle - a TCP handle: accepted (from the listening handle's onconnection) or about to connect. */
   constructor(handle: NativeTCPClientHandle) {
@@ -337,7 +339,15 @@ export class NativeStream implements TransportSocket {
     const cb = this.#pendingCb;
     this.#pendingCb = null;
     if (chunks === null || chunks.length === 0 || (this.#flags & DESTROYED) !== 0) {
-      if (cb !== null) process.nextTick(cb, null);
+      if (cb === null) return;
+      const last = this.#lastReq;
+      if (last !== null && (this.#flags & DESTROYED) === 0) {
+        // An empty batch leaves when the batches before it have.
+        const prev = last.callback;
+        last.callback = prev === null ? cb : (err) => (prev(err), cb(err));
+      } else {
+        process.nextTick(cb, null);
+      }
       return;
     }
     let bytes = 0;
@@ -363,6 +373,7 @@ export class NativeStream implements TransportSocket {
       req.bytes = bytes;
       req.callback = cb;
       inFlight.add(req);
+      this.#lastReq = req;
     } else {
       chunks.length = 0;
       this.#length -= bytes;
@@ -371,7 +382,8 @@ export class NativeStream implements TransportSocket {
   }
 
   /** An asynchronous write completed. @internal */
-  _written(bytes: number, status: number, cb: WriteCallback | null): void {
+  _written(req: WriteReq, bytes: number, status: number, cb: WriteCallback | null): void {
+    if (this.#lastReq === req) this.#lastReq = null;
     this.#length -= bytes;
     if (status < 0 && (this.#flags & DESTROYED) === 0) {
       const err = uvError(status, 'write');

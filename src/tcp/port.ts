@@ -198,8 +198,16 @@ export class Port implements IListeningPort, IHandleDescriptor {
     const fd = (this.#handle as unknown as { fd?: unknown } | null)?.fd;
     return typeof fd === 'number' ? fd : -1;
   }
-  /** Called by the reactor's addReader: accept (and hand out held-back connections). */
+  /** Twisted's `startReading()`: `reactor.addReader(this)` (accept again). */
   startReading(): void {
+    if (this.connected && !this.disconnecting) this.reactor.addReader(this);
+  }
+  /** Twisted's `stopReading()`: `reactor.removeReader(this)` (hold new connections back). */
+  stopReading(): void {
+    this.reactor.removeReader(this);
+  }
+  /** Reactor hook (addReader): accept, and hand out held-back connections. @internal */
+  _startReadingHandle(): void {
     if (this.#reading || !this.connected) return;
     this.#reading = true;
     const pending = this.#pending;
@@ -214,8 +222,8 @@ export class Port implements IListeningPort, IHandleDescriptor {
       }
     }
   }
-  /** Called by the reactor's removeReader: hold new connections back. */
-  stopReading(): void {
+  /** Reactor hook (removeReader): hold new connections back. @internal */
+  _stopReadingHandle(): void {
     this.#reading = false;
   }
   /** The factory's class name, as Twisted. */

@@ -34,12 +34,15 @@ let nextSerial = 0;
  * the peer, so a test controls exactly when and in what pieces bytes arrive.
  *
  * It follows the real TCP transport's contract (see ITCPTransport):
- * - `write(string)` throws TypeError; writes after loseConnection() or
- *   loseWriteConnection() are dropped.
+ * - `write(string)` throws TypeError; writes made after loseConnection()
+ *   or loseWriteConnection() are still delivered until the close (or the
+ *   FIN) happens, then dropped; after abortConnection() they are dropped.
  * - loseConnection(): the bytes already written are delivered first, then
- *   (once no producer is registered) both sides get connectionLost with
- *   ConnectionDone, each exactly once; a half-closeable peer gets
- *   readConnectionLost() instead and stays writable.
+ *   (once no pull producer or paused streaming producer holds the close)
+ *   both sides get connectionLost with ConnectionDone, each exactly once; a
+ *   half-closeable peer gets readConnectionLost() instead and stays
+ *   writable. A transport registered as another's producer is unregistered
+ *   from it when its own connection is lost.
  * - abortConnection(): pending bytes are dropped; on the next pump this
  *   side gets ConnectionAborted and the peer ConnectionLost, once.
  * - registerProducer twice throws RuntimeError; a pull producer is resumed
@@ -98,6 +101,8 @@ export class FakeTransport implements ITCPTransport {
   #producerPaused = false;
   #eofPending = false;
   #noDelay = false;
+  /** Transports this one is registered on as a producer. */
+  readonly #consumers: FakeTransport[] = [];
   #keepAlive = false;
 
   constructor(protocol: IProtocol, isServer: boolean, opts: FakeTransportOptions = {}) {
@@ -115,7 +120,9 @@ export class FakeTransport implements ITCPTransport {
 
   write(data: Buffer | Uint8Array): void {
     checkBytes('data', data);
-    if (this.disconnecting || this.writeDisconnecting || this.disconnected || data.length === 0) return;
+    // As on a real transport (and in Twisted), writes made after
+    // loseConnection() still go out until the close; not after an abort.
+    if (this.aborted || this.writeDisconnected || this.disconnected || data.length === 0) return;
     // Copy: the caller may reuse its buffer before the pump delivers it.
     this.#out.push(Buffer.from(data));
     this.#outSize += data.length;
@@ -193,11 +200,19 @@ export class FakeTransport implements ITCPTransport {
     this.producer = producer;
     this.streaming = streaming;
     this.#producerPaused = false;
+    // As on a real transport: a transport registered as the producer leaves
+    // this consumer when its own connection is lost.
+    if (producer instanceof FakeTransport && producer !== this) producer.#consumers.push(this);
     if (!streaming) producer.resumeProducing();
   }
 
   /** Forget the producer (no error when none is registered, as on a real transport). */
   unregisterProducer(): void {
+    const producer = this.producer;
+    if (producer instanceof FakeTransport) {
+      const i = producer.#consumers.indexOf(this);
+      if (i >= 0) producer.#consumers.splice(i, 1);
+    }
     this.producer = null;
     this.streaming = null;
     this.#producerPaused = false;
@@ -258,9 +273,19 @@ export class FakeTransport implements ITCPTransport {
     return !this.readingPaused && !this.disconnected;
   }
 
-  /** loseConnection() was called, everything was sent, no producer holds the close. @internal */
+  /**
+   * loseConnection() was called, everything was sent, no producer holds the
+   * close (a pull producer or a paused streaming one does; an unpaused
+   * streaming one does not, as in Twisted). @internal
+   */
   _closeReady(): boolean {
-    return this.disconnecting && !this.aborted && !this.disconnected && this.#outSize === 0 && this.producer === null;
+    return (
+      this.disconnecting &&
+      !this.aborted &&
+      !this.disconnected &&
+      this.#outSize === 0 &&
+      (this.producer === null || (this.streaming === true && !this.#producerPaused))
+    );
   }
 
   /** loseWriteConnection() was called and everything was sent. @internal */
@@ -313,6 +338,8 @@ export class FakeTransport implements ITCPTransport {
     const producer = this.producer;
     this.unregisterProducer();
     if (producer !== null) this.#guard(() => producer.stopProducing(), false);
+    const consumers = this.#consumers.splice(0);
+    for (const consumer of consumers) if (consumer.producer === this) consumer.unregisterProducer();
     try {
       this.protocol.connectionLost(new Failure(reason));
     } catch (err) {

@@ -335,13 +335,13 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
 
   /**
    * Add to the reader set (adding twice keeps one entry). As on the real
-   * reactor, a handle descriptor (with startReading/stopReading) is told to
+   * reactor, a handle descriptor (the library's own transports) is told to
    * start reading when it joins the set.
    */
   addReader(reader: IReadDescriptor | IHandleDescriptor): void {
     if (this.readers.has(reader)) return;
     this.readers.add(reader);
-    if (isHandleDescriptor(reader)) reader.startReading();
+    if (isHandleDescriptor(reader)) reader._startReadingHandle();
   }
   /** Add to the writer set. */
   addWriter(writer: IWriteDescriptor | IHandleDescriptor): void {
@@ -350,7 +350,7 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
   /** Remove from the reader set (absent: nothing); a handle descriptor is told to stop reading. */
   removeReader(reader: IReadDescriptor | IHandleDescriptor): void {
     if (!this.readers.delete(reader)) return;
-    if (isHandleDescriptor(reader)) reader.stopReading();
+    if (isHandleDescriptor(reader)) reader._stopReadingHandle();
   }
   /** Remove from the writer set (absent: nothing). */
   removeWriter(writer: IWriteDescriptor | IHandleDescriptor): void {
@@ -383,7 +383,7 @@ class RecordedTrigger implements TriggerId {
 
 function isHandleDescriptor(d: unknown): d is IHandleDescriptor {
   const h = d as Partial<IHandleDescriptor> | null;
-  return typeof h === 'object' && h !== null && typeof h.startReading === 'function' && typeof h.stopReading === 'function';
+  return typeof h === 'object' && h !== null && typeof h._startReadingHandle === 'function' && typeof h._stopReadingHandle === 'function';
 }
 
 function checkFactory(factory: unknown, client: boolean): void {

@@ -45,8 +45,8 @@ const DEFAULT_HIGH_WATER = 64 * 1024;
  * real transports do not have them.
  *
  * As in Twisted, it records every write, including writes made after
- * loseConnection() (a real transport drops those): a test can then see
- * that a protocol wrote after closing.
+ * loseConnection(): a real transport sends those too while it drains its
+ * buffer before the close.
  *
  * @example
  * const proto = new Echo();
