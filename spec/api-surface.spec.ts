@@ -15,6 +15,8 @@ import * as endpoints from '../src/endpoints';
 import * as basic from '../src/framing';
 import * as testing from '../src/testing';
 import * as logger from '../src/logger';
+import * as portforward from '../src/protocols/portforward';
+import * as wire from '../src/protocols/wire';
 
 const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion', root, ['reactor', 'Reactor', 'Deferred', 'Failure', 'succeed', 'fail', 'gatherResults', 'Protocol', 'Factory',
@@ -40,6 +42,8 @@ const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion/testing', testing, ['Clock', 'MemoryReactor', 'MemoryReactorClock', 'StringTransport',
     'StringTransportWithDisconnection', 'loopbackAsync']],
   ['torsion/logger', logger, ['Logger', 'globalLogPublisher']],
+  ['torsion/protocols/portforward', portforward, ['Proxy', 'ProxyClient', 'ProxyClientFactory', 'ProxyServer', 'ProxyFactory']],
+  ['torsion/protocols/wire', wire, ['Echo', 'Discard']],
 ];
 
 describe('the public names of API.md', () => {
