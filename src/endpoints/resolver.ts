@@ -8,6 +8,7 @@
  * `all: true`), and tests pass their own.
  * @module
  */
+import { isThenable } from '../guard';
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { Deferred } from '../defer/deferred';
@@ -125,9 +126,6 @@ export function resolveHost(resolver: HostResolver, host: string, family: Addres
   return result;
 }
 
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
-}
 
 function usableAddresses(answer: unknown, family: AddressFamily): string[] {
   if (!Array.isArray(answer)) {

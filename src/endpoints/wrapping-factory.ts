@@ -3,6 +3,7 @@
  * the connector's callbacks into one Deferred of the user's protocol.
  * @module
  */
+import { isThenable } from '../guard';
 import type { IAddress } from '../interfaces/address';
 import type { IConnector } from '../interfaces/connector';
 import type { IClientFactory, IProtocol, IProtocolFactory } from '../interfaces/protocol';
@@ -117,7 +118,7 @@ export class WrappingFactory<P extends IProtocol = IProtocol> implements IClient
  * @throws TypeError if the protocol object cannot be given a property (frozen).
  */
 function hookMakeConnection<P extends IProtocol>(proto: P, onConnection: Deferred<P>): void {
-  const target = proto as { makeConnection: (t: ITransport) => void };
+  const target = proto as { makeConnection: (t: ITransport) => unknown };
   const original = target.makeConnection;
   if (typeof original !== 'function') {
     throw new TypeError(`The factory built ${describeProtocol(proto)}, which has no makeConnection method; return an IProtocol`);
@@ -127,24 +128,42 @@ function hookMakeConnection<P extends IProtocol>(proto: P, onConnection: Deferre
     if (ownDescriptor) Object.defineProperty(target, 'makeConnection', ownDescriptor);
     else delete (target as { makeConnection?: unknown }).makeConnection;
   };
-  const hook = function makeConnection(this: unknown, transport: ITransport): void {
+  const made = (transport: ITransport): void => {
+    if (onConnection.called) {
+      // Cancelled between buildProtocol and makeConnection (or while an
+      // async connectionMade ran): the protocol is attached (so its
+      // lifecycle stays whole) but nobody wants it.
+      log.debug(`Dropping a connection made after its connect() was cancelled: ${describeProtocol(proto)}`);
+      transport.loseConnection();
+      return;
+    }
+    onConnection.callback(proto);
+  };
+  const hook = function makeConnection(this: unknown, transport: ITransport): unknown {
     restore();
+    let result: unknown;
     try {
-      original.call(target, transport);
+      result = original.call(target, transport);
     } catch (err) {
       // connectionMade threw: the transport will log it and drop the
       // connection; the caller learns about it through the Deferred too.
       if (!onConnection.called) onConnection.errback(Failure.from(err));
       throw err;
     }
-    if (onConnection.called) {
-      // Cancelled between buildProtocol and makeConnection: the protocol is
-      // attached (so its lifecycle stays whole) but nobody wants it.
-      log.debug(`Dropping a connection made after its connect() was cancelled: ${describeProtocol(proto)}`);
-      transport.loseConnection();
-      return;
+    if (result === undefined || !isThenable(result)) {
+      made(transport);
+      return result;
     }
-    onConnection.callback(proto);
+    // An async connectionMade: connect() fires once it has finished. Its
+    // rejection goes to the transport's guard (we return the Promise) and
+    // to the caller through the Deferred.
+    return Promise.resolve(result).then(
+      () => made(transport),
+      (err: unknown) => {
+        if (!onConnection.called) onConnection.errback(Failure.from(err));
+        throw err;
+      },
+    );
   };
   try {
     Object.defineProperty(target, 'makeConnection', { value: hook, configurable: true, writable: true, enumerable: false });

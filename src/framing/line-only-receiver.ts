@@ -3,6 +3,7 @@
  * `twisted.protocols.basic.LineOnlyReceiver`).
  * @module
  */
+import { watchProtocolCallback } from '../guard';
 import { RuntimeError } from '../errors';
 import type { ITCPTransport, ITransport } from '../interfaces/transport';
 import { Protocol } from '../protocol/protocol';
@@ -62,13 +63,15 @@ export class LineOnlyReceiver<T extends ITransport = ITCPTransport> extends Prot
         // Twisted splits the whole chunk first, so the rest of its complete lines go too.
         let next: number;
         while ((next = buffer.indexOf(delimiter)) >= 0) buffer.skip(next + delimiter.length);
-        this.lineLengthExceeded(line);
+        watchProtocolCallback(this, 'lineLengthExceeded', this.lineLengthExceeded(line));
         return;
       }
       const line = buffer.take(at, delimiter.length);
-      this.lineReceived(line);
+      watchProtocolCallback(this, 'lineReceived', this.lineReceived(line));
     }
-    if (buffer.size > this.MAX_LENGTH) this.lineLengthExceeded(buffer.takeAll());
+    if (buffer.size > this.MAX_LENGTH) {
+      watchProtocolCallback(this, 'lineLengthExceeded', this.lineLengthExceeded(buffer.takeAll()));
+    }
   }
 
   /** A line arrived, delimiter removed. Override it. @throws RuntimeError when not overridden. */

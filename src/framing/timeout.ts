@@ -3,6 +3,7 @@
  * `twisted.protocols.policies.TimeoutMixin`).
  * @module
  */
+import { watchProtocolCallback } from '../guard';
 import type { IDelayedCall, IReactorTime } from '../interfaces/time';
 import type { ITransport } from '../interfaces/transport';
 import { getGlobalReactor } from '../task/default-reactor';
@@ -121,7 +122,7 @@ export function TimeoutMixin<TBase extends ProtocolConstructor>(Base: TBase): TB
       // One closure per protocol instance, made on first use, not per reset.
       this.#onTimeout ??= () => {
         this.#timeoutCall = null;
-        this.timeoutConnection();
+        watchProtocolCallback(this, 'timeoutConnection', this.timeoutConnection());
       };
       return this.callLater(period, this.#onTimeout);
     }

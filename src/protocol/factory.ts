@@ -1,3 +1,4 @@
+import { guardResult, loggingOwner } from '../guard';
 import type { Failure } from '../defer/failure';
 import type { IAddress } from '../interfaces/address';
 import type { IConnector } from '../interfaces/connector';
@@ -5,6 +6,8 @@ import type { IClientFactory, IProtocol, IProtocolFactory } from '../interfaces/
 import { Logger } from '../logger';
 
 const log = new Logger('torsion.protocol');
+/** Logs the rejections of async start/stopFactory (guard.ts). */
+const FACTORY_GUARD = loggingOwner(log);
 
 /** A constructor of protocols taking no arguments. */
 export type ProtocolClass<P extends IProtocol = IProtocol> = new () => P;
@@ -32,7 +35,8 @@ export class Factory<P extends IProtocol = IProtocol> implements IProtocolFactor
   doStart(): void {
     if (this.numPorts === 0) {
       if (this.noisy) log.info(`Starting factory ${this.constructor.name}`);
-      this.startFactory();
+      const r: unknown = this.startFactory();
+      if (r !== undefined) guardResult(FACTORY_GUARD, `startFactory of ${this.constructor.name}`, r);
     }
     this.numPorts += 1;
   }
@@ -41,7 +45,8 @@ export class Factory<P extends IProtocol = IProtocol> implements IProtocolFactor
     this.numPorts -= 1;
     if (this.numPorts === 0) {
       if (this.noisy) log.info(`Stopping factory ${this.constructor.name}`);
-      this.stopFactory();
+      const r: unknown = this.stopFactory();
+      if (r !== undefined) guardResult(FACTORY_GUARD, `stopFactory of ${this.constructor.name}`, r);
     }
   }
   /** First start. Default: nothing. */

@@ -1,4 +1,5 @@
 import type { Failure } from '../defer/failure';
+import { thrownIn } from '../guard';
 import type { IAddress } from '../interfaces/address';
 import type { IProtocol } from '../interfaces/protocol';
 import type { ITCPTransport, ITransport } from '../interfaces/transport';
@@ -28,15 +29,31 @@ export class Protocol<T extends ITransport = ITCPTransport> implements IProtocol
    */
   connected = false;
 
-  /** Attach the transport and call connectionMade(). */
+  /**
+   * Attach the transport and call connectionMade(). Returns what
+   * connectionMade returned, so that the transport's guard can watch the
+   * Promise of an `async connectionMade()`.
+   */
   makeConnection(transport: T): void {
     this.connected = true;
     this.transport = transport;
-    this.connectionMade();
+    try {
+      return this.connectionMade();
+    } catch (err) {
+      thrownIn(err, 'connectionMade');
+      throw err;
+    }
   }
-  /** The connection is up. Default: nothing. */
+  /**
+   * The connection is up. Default: nothing. May be `async`: a rejected
+   * Promise is logged and ends the connection, as a throw does.
+   */
   connectionMade(): void {}
-  /** Bytes arrived; the Buffer is yours to keep. Default: nothing. */
+  /**
+   * Bytes arrived; the Buffer is yours to keep. Default: nothing. May be
+   * `async` (a rejection ends the connection, as a throw does), but the
+   * transport does not wait for it: the next bytes may arrive first.
+   */
   dataReceived(_data: Buffer): void {}
   /** The connection is gone. Default: nothing. */
   connectionLost(_reason: Failure): void {}
@@ -112,7 +129,12 @@ export class ProcessProtocol {
   /** Attach the transport and call connectionMade(). */
   makeConnection(transport: unknown): void {
     this.transport = transport;
-    this.connectionMade();
+    try {
+      return this.connectionMade();
+    } catch (err) {
+      thrownIn(err, 'connectionMade');
+      throw err;
+    }
   }
   connectionMade(): void {}
   /** Routes fd 1 to outReceived and fd 2 to errReceived. */

@@ -16,6 +16,7 @@ import type { IReactorTime } from '../interfaces/time';
 import type { Connector } from '../tcp/connector';
 import type { Port } from '../tcp/port';
 import { connectTCP, listenTCP } from '../tcp/reactor-tcp';
+import { guardApply, guardCall, loggingOwner } from '../guard';
 import { Logger } from '../logger';
 import { checkFunction, checkString, describe } from '../validate';
 import type { DelayedCall } from './delayed-call';
@@ -67,6 +68,8 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP {
   /** Where the reactor logs what it cannot raise. */
   protected readonly log = new Logger('torsion.reactor');
+  /** Logs the failures of callbacks that have nothing to end (guard.ts). */
+  readonly #guard = loggingOwner(this.log);
   readonly #timers: TimerQueue;
   readonly #fds: DescriptorSet;
   readonly #events = new Map<string, ThreePhaseEvent>();
@@ -189,7 +192,7 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
   callWhenRunning<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): TriggerId | undefined {
     checkFunction('fn', fn);
     if (this.#running) {
-      fn(...args);
+      guardApply(this.#guard, 'callWhenRunning function', fn as (...a: unknown[]) => unknown, args);
       return undefined;
     }
     return this.addSystemEventTrigger('after', 'startup', fn, ...args);
@@ -380,11 +383,7 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
     for (const d of this.#tracked) lost.add(d);
     this.#tracked.clear();
     for (const d of lost) {
-      try {
-        d.connectionLost(new Failure(new ConnectionLost()));
-      } catch (err) {
-        this.log.failure(`Error in connectionLost of ${prefixOf(d)} during shutdown`, new Failure(err));
-      }
+      guardCall(this.#guard, `connectionLost of ${prefixOf(d)} during shutdown`, d.connectionLost, d, new Failure(new ConnectionLost()));
     }
   };
 

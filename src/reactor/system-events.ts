@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import { isThenable } from '../guard';
 import { Failure } from '../defer/failure';
 import type { EventPhase, TriggerId } from '../interfaces/core';
 import type { Logger } from '../logger';
@@ -34,9 +35,6 @@ function isDeferredLike(x: unknown): x is { addCallbacks(cb: (r: unknown) => unk
   return x !== null && typeof x === 'object' && typeof (x as { addCallbacks?: unknown }).addCallbacks === 'function';
 }
 
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as { then?: unknown }).then === 'function';
-}
 
 /**
  * One event type's triggers. Firing runs the `before` triggers (FIFO,

@@ -23,6 +23,7 @@
  * @module
  */
 import { Failure } from '../defer/failure';
+import { isThenable } from '../guard';
 import type { Logger } from '../logger';
 import { checkDelay, checkFunction } from '../validate';
 import { DelayedCall } from './delayed-call';
@@ -167,6 +168,21 @@ export class TimerQueue extends TimerStore {
     this.#arm();
   };
 
+  /** A delayed call threw: log it (the reactor runs on). */
+  callFailed(fn: (...args: unknown[]) => unknown, err: unknown): void {
+    this.log.failure(`Unhandled error in delayed call ${fn.name || '<anonymous>'}`, Failure.from(err));
+  }
+
+  /** A delayed call returned something: a thenable's rejection is logged as a throw is. */
+  watchResult(fn: (...args: unknown[]) => unknown, result: unknown): void {
+    if (!isThenable(result)) return;
+    try {
+      result.then(undefined, (err: unknown) => this.callFailed(fn, err));
+    } catch (err) {
+      this.callFailed(fn, err);
+    }
+  }
+
   /**
    * One pass (Twisted's `runUntilCurrent`): run every call due now, in
    * (time, seq) order. The reactor's Node timer calls this; tests drive it
@@ -254,10 +270,10 @@ export class TimerQueue extends TimerStore {
             argv[o - 1] = null;
           }
           try {
-            if (args === null) fn();
-            else fn(...args);
+            const r = args === null ? fn() : fn(...args);
+            if (r !== undefined) this.watchResult(fn, r);
           } catch (err) {
-            this.log.failure(`Unhandled error in delayed call ${fn.name || '<anonymous>'}`, new Failure(err));
+            this.callFailed(fn, err);
           }
         }
         b.ho = o;
@@ -310,10 +326,10 @@ export class TimerQueue extends TimerStore {
       c._off = CALLED;
       c._chunk = t;
       try {
-        if (args === null) fn();
-        else fn(...args);
+        const r = args === null ? fn() : fn(...args);
+        if (r !== undefined) this.watchResult(fn, r);
       } catch (err) {
-        this.log.failure(`Unhandled error in delayed call ${fn.name || '<anonymous>'}`, new Failure(err));
+        this.callFailed(fn, err);
       }
     }
   }

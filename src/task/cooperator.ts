@@ -3,6 +3,7 @@
  * `cooperate` and `coiterate`.
  * @module
  */
+import { isThenable } from '../guard';
 import { performance } from 'node:perf_hooks';
 import { Deferred } from '../defer';
 import { Failure } from '../defer/failure';
@@ -48,9 +49,6 @@ function defaultTerminationPredicateFactory(): () => boolean {
   return () => performance.now() >= end;
 }
 
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as { then?: unknown }).then === 'function';
-}
 
 function iteratorOf<T>(it: CooperativeIterable<T>): Iterator<T> {
   if (it !== null && typeof it === 'object' && typeof (it as Iterator<T>).next === 'function') return it as Iterator<T>;

@@ -11,6 +11,7 @@ import type { Deferred } from '../defer/deferred';
 import { Failure } from '../defer/failure';
 import { ConnectBindError, ConnectError, UserError, connectErrorFromErrno } from '../errors';
 import type { IProtocol } from '../interfaces/protocol';
+import { FAILED, checkBuilt, guardCall, guardMakeConnection } from '../guard';
 import { Logger } from '../logger';
 import { Protocol } from '../protocol/protocol';
 import { Connection } from './connection';
@@ -247,12 +248,18 @@ export abstract class BaseClient extends BaseBaseClient {
   _connectDone(): void {
     const connector = this.connector as Connector;
     let protocol: IProtocol | null;
-    try {
-      protocol = connector.buildProtocol(this.getPeer());
-    } catch (err) {
-      const failure = new Failure(err);
-      log.failure(`Unhandled error in buildProtocol of ${this.logPrefix()}`, failure);
-      this.failIfNotConnected(new ConnectError(`buildProtocol failed: ${failure.getErrorMessage()}`, { cause: err }));
+    let failed: unknown = null;
+    const noteFailure = {
+      _callbackFailed: (err: unknown, where: string): void => {
+        failed ??= err;
+        log.failure(`Unhandled error in ${where} of ${this.logPrefix()}`, Failure.from(err));
+      },
+    };
+    const built = guardCall(noteFailure, 'buildProtocol', connector.buildProtocol, connector, this.getPeer());
+    protocol = built === FAILED ? null : checkBuilt(built, noteFailure);
+    if (failed !== null) {
+      const message = Failure.from(failed).getErrorMessage();
+      this.failIfNotConnected(new ConnectError(`buildProtocol failed: ${message}`, { cause: failed }));
       return;
     }
     this.connected = true;
@@ -264,11 +271,7 @@ export abstract class BaseClient extends BaseBaseClient {
     }
     this._setProtocol(protocol);
     this.reactor.addReader(this);
-    try {
-      protocol.makeConnection(this);
-    } catch (err) {
-      this._callbackFailed(err, 'makeConnection');
-    }
+    guardMakeConnection(this, protocol, this);
   }
 
   /** @internal */

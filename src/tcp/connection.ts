@@ -13,6 +13,7 @@ import type { IHandleDescriptor } from '../interfaces/fdset';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import type { IBufferedProtocol, IProtocol } from '../interfaces/protocol';
 import type { ITCPTransport } from '../interfaces/transport';
+import { guardCall, guardResult } from '../guard';
 import { Logger } from '../logger';
 import { isBufferedProtocol } from '../protocol/protocol';
 import { checkBytes, describe } from '../validate';
@@ -413,11 +414,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       if (producer !== null) {
         (rare.flow as WriteFlow).unregister();
         if (producer instanceof Connection) producer._forgetConsumer(this);
-        try {
-          producer.stopProducing();
-        } catch (err) {
-          log.failure(`Unhandled error in stopProducing of ${this.logPrefix()}`, new Failure(err));
-        }
+        guardCall(this, 'stopProducing', producer.stopProducing, producer);
       }
       // A producer whose own connection is lost leaves every consumer it was
       // registered on (their pending close proceeds), before the protocol's
@@ -430,16 +427,15 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     }
     this._closeTransportSocket(reason);
     const protocol = this.protocol;
-    if (protocol !== null) {
-      try {
-        protocol.connectionLost(reason);
-      } catch (err) {
-        log.failure(`Unhandled error in connectionLost of ${this.logPrefix()}`, new Failure(err));
-      }
-    }
+    if (protocol !== null) guardCall(this, 'connectionLost', protocol.connectionLost, protocol, reason);
   }
 
-  /** A protocol (or producer) callback threw: log it and end the connection with it. @internal */
+  /**
+   * A protocol (or producer) callback threw, or the thenable it returned
+   * rejected (guard.ts): log it and end the connection with it (nothing more
+   * once the connection is already lost).
+   * @internal
+   */
   _callbackFailed(err: unknown, where: string): void {
     const failure = Failure.from(err);
     log.failure(`Unhandled error in ${where} of ${this.logPrefix()}`, failure);
@@ -456,11 +452,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       const rare = this.#rare;
       if (rare !== null && buf === rare.lent) {
         rare.lent = null;
-        try {
-          lender.bufferUpdated(nread);
-        } catch (err) {
-          this._callbackFailed(err, 'bufferUpdated');
-        }
+        guardCall(this, 'bufferUpdated', lender.bufferUpdated, lender, nread);
       } else {
         this._lendCopy(lender, buf as Buffer, nread);
       }
@@ -477,7 +469,8 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     if (nread >= FRESH_READ_MIN) this.#flags |= FRESH_NEXT;
     else this.#flags &= ~FRESH_NEXT;
     try {
-      (this.protocol as IProtocol).dataReceived(data);
+      const r: unknown = (this.protocol as IProtocol).dataReceived(data);
+      if (r !== undefined) guardResult(this, 'dataReceived', r);
     } catch (err) {
       this._callbackFailed(err, 'dataReceived');
     }
@@ -491,7 +484,8 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       return;
     }
     try {
-      (this.protocol as IProtocol).dataReceived(chunk);
+      const r: unknown = (this.protocol as IProtocol).dataReceived(chunk);
+      if (r !== undefined) guardResult(this, 'dataReceived', r);
     } catch (err) {
       this._callbackFailed(err, 'dataReceived');
     }
@@ -524,11 +518,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     }
     this.#flags |= READ_DISCONNECTED;
     this.reactor.removeReader(this);
-    try {
-      protocol.readConnectionLost();
-    } catch (err) {
-      this._callbackFailed(err, 'readConnectionLost');
-    }
+    guardCall(this, 'readConnectionLost', protocol.readConnectionLost, protocol);
   }
 
   /** @internal */
@@ -542,11 +532,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     }
     const protocol = this.protocol as (IProtocol & { writeConnectionLost?: () => void }) | null;
     if ((flags & WRITE_DISCONNECTING) !== 0 && protocol !== null && typeof protocol.writeConnectionLost === 'function') {
-      try {
-        protocol.writeConnectionLost();
-      } catch (err) {
-        this._callbackFailed(err, 'writeConnectionLost');
-      }
+      guardCall(this, 'writeConnectionLost', protocol.writeConnectionLost, protocol);
     }
   }
 
@@ -687,7 +673,8 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
         const n = Math.min(dst.length, nread - off);
         src.copy(dst, 0, off, off + n);
         off += n;
-        lender.bufferUpdated(n);
+        const r: unknown = lender.bufferUpdated(n);
+        if (r !== undefined) guardResult(this, 'bufferUpdated', r);
         if (!this.connected) return;
       }
     } catch (err) {

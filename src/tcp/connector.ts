@@ -7,6 +7,7 @@ import { IPv4Address, IPv6Address } from '../address';
 import { NotConnectingError, RuntimeError, TimeoutError, UserError } from '../errors';
 import { Failure } from '../defer/failure';
 import { Logger } from '../logger';
+import { guardCall, guardResult, loggingOwner } from '../guard';
 import type { IAddress } from '../interfaces/address';
 import type { ConnectorState, IConnector } from '../interfaces/connector';
 import type { IClientFactory, IProtocol } from '../interfaces/protocol';
@@ -15,6 +16,8 @@ import { Client } from './client';
 import { type BindAddress, type TCPReactor, isIPv6Literal } from './types';
 
 const log = new Logger('torsion.tcp');
+/** Logs the failures of the client factory's callbacks (guard.ts). */
+const FACTORY_GUARD = loggingOwner(log);
 
 function timedOut(client: Client): void {
   client.failIfNotConnected(new TimeoutError());
@@ -96,7 +99,9 @@ export class Connector implements IConnector {
     const transport = this._makeTransport();
     this.transport = transport;
     if (this.timeout !== null) this.timeoutID = this.reactor.callLater(this.timeout, timedOut, transport);
-    this.factory.startedConnecting(this);
+    // A throw reaches the connect() caller (as in Twisted); a rejection goes to the guard.
+    const r: unknown = this.factory.startedConnecting(this);
+    if (r !== undefined) guardResult(FACTORY_GUARD, 'startedConnecting', r);
   }
 
   /**
@@ -139,22 +144,14 @@ export class Connector implements IConnector {
     this.cancelTimeout();
     this.transport = null;
     this.state = 'disconnected';
-    try {
-      this.factory.clientConnectionFailed(this, reason);
-    } catch (err) {
-      log.failure('Unhandled error in clientConnectionFailed', new Failure(err));
-    }
+    guardCall(FACTORY_GUARD, 'clientConnectionFailed', this.factory.clientConnectionFailed, this.factory, this, reason);
     this._stopFactoryIfIdle();
   }
 
   /** The connection ended: clientConnectionLost, then doStop unless it reconnected. */
   connectionLost(reason: Failure): void {
     this.state = 'disconnected';
-    try {
-      this.factory.clientConnectionLost(this, reason);
-    } catch (err) {
-      log.failure('Unhandled error in clientConnectionLost', new Failure(err));
-    }
+    guardCall(FACTORY_GUARD, 'clientConnectionLost', this.factory.clientConnectionLost, this.factory, this, reason);
     this._stopFactoryIfIdle();
   }
 
@@ -172,11 +169,7 @@ export class Connector implements IConnector {
   private _stopFactoryIfIdle(): void {
     if (this.state === 'disconnected') {
       this.factoryStarted = false;
-      try {
-        this.factory.doStop();
-      } catch (err) {
-        log.failure('Unhandled error in doStop', new Failure(err));
-      }
+      guardCall(FACTORY_GUARD, 'doStop', this.factory.doStop, this.factory);
     }
   }
 }

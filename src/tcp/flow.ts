@@ -6,6 +6,7 @@
  * @module
  */
 import { RuntimeError } from '../errors';
+import { FAILED, type GuardOwner, guardCall, guardResult } from '../guard';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import type { IProtocol } from '../interfaces/protocol';
 import { checkCount, describe } from '../validate';
@@ -14,11 +15,10 @@ import { checkCount, describe } from '../validate';
 export const DEFAULT_HIGH_WATER = 64 * 1024;
 
 /** What the flow state needs from its transport. @internal */
-export interface FlowOwner {
+export interface FlowOwner extends GuardOwner {
   readonly protocol: IProtocol | null;
   readonly disconnected: boolean;
   getWriteBufferSize(): number;
-  _callbackFailed(err: unknown, where: string): void;
   /** A drain resumed a paused streaming producer (a pending close may proceed). */
   _afterDrain(): void;
 }
@@ -79,7 +79,9 @@ export class WriteFlow {
     this.producerPaused = false;
     if (!this.streaming) {
       this.pullRequested = true;
-      producer.resumeProducing();
+      // A throw reaches the registerProducer caller (as in Twisted); a rejection goes to the guard.
+      const r: unknown = producer.resumeProducing();
+      if (r !== undefined) guardResult(this.#owner, 'resumeProducing', r);
     }
   }
 
@@ -97,22 +99,13 @@ export class WriteFlow {
       this.protocolPaused = true;
       const protocol = owner.protocol as Hooks | null;
       if (protocol !== null && typeof protocol.pauseWriting === 'function') {
-        try {
-          protocol.pauseWriting();
-        } catch (err) {
-          owner._callbackFailed(err, 'pauseWriting');
-          return;
-        }
+        if (guardCall(owner, 'pauseWriting', protocol.pauseWriting, protocol) === FAILED) return;
       }
     }
     const producer = this.producer;
     if (producer !== null && this.streaming && !this.producerPaused) {
       this.producerPaused = true;
-      try {
-        (producer as IPushProducer).pauseProducing();
-      } catch (err) {
-        owner._callbackFailed(err, 'pauseProducing');
-      }
+      guardCall(owner, 'pauseProducing', (producer as IPushProducer).pauseProducing, producer);
     }
   }
 
@@ -124,12 +117,7 @@ export class WriteFlow {
       this.protocolPaused = false;
       const protocol = owner.protocol as Hooks | null;
       if (protocol !== null && typeof protocol.resumeWriting === 'function') {
-        try {
-          protocol.resumeWriting();
-        } catch (err) {
-          owner._callbackFailed(err, 'resumeWriting');
-          return;
-        }
+        if (guardCall(owner, 'resumeWriting', protocol.resumeWriting, protocol) === FAILED) return;
       }
     }
     const producer = this.producer;
@@ -137,12 +125,7 @@ export class WriteFlow {
     if (this.streaming ? this.producerPaused : !this.pullRequested) {
       this.producerPaused = false;
       this.pullRequested = !this.streaming;
-      try {
-        producer.resumeProducing();
-      } catch (err) {
-        owner._callbackFailed(err, 'resumeProducing');
-        return;
-      }
+      if (guardCall(owner, 'resumeProducing', producer.resumeProducing, producer) === FAILED) return;
       if (this.streaming) owner._afterDrain();
     }
   }

@@ -11,6 +11,7 @@ import { CONNECTION_DONE } from './connection';
 import type { IHandleDescriptor } from '../interfaces/fdset';
 import type { IListeningPort } from '../interfaces/connector';
 import type { IProtocol, IProtocolFactory } from '../interfaces/protocol';
+import { FAILED, checkBuilt, guardCall, guardMakeConnection, loggingOwner } from '../guard';
 import { Logger } from '../logger';
 import { NativeStream, nativeStreamsEnabled } from './native-stream';
 import { Server } from './server';
@@ -87,6 +88,8 @@ export class Port implements IListeningPort, IHandleDescriptor {
   #pending: Pending[] = [];
   #waiters: Deferred<void>[] = [];
   #closing = false;
+  /** Logs the failures of the factory's callbacks (guard.ts). */
+  readonly #guard = loggingOwner(log, () => ` of ${this.logPrefix()}`);
   #listenError: CannotListenError | null = null;
 
   /**
@@ -253,13 +256,8 @@ export class Port implements IListeningPort, IHandleDescriptor {
     }
     this.#pending = [];
     log.debug(`(TCP Port ${this.#host?.port ?? this.port} Closed)`);
-    try {
-      this.factory.doStop();
-    } catch (err) {
-      log.failure(`Unhandled error in doStop of ${this.logPrefix()}`, new Failure(err));
-    } finally {
-      this.disconnecting = false;
-    }
+    guardCall(this.#guard, 'doStop', this.factory.doStop, this.factory);
+    this.disconnecting = false;
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const d of waiters) d.callback(undefined);
@@ -319,21 +317,13 @@ export class Port implements IListeningPort, IHandleDescriptor {
   }
 
   #build(addr: IPv4Address | IPv6Address): IProtocol | null {
-    try {
-      return this.factory.buildProtocol(addr) ?? null;
-    } catch (err) {
-      log.failure(`Unhandled error in buildProtocol of ${this.logPrefix()}`, new Failure(err));
-      return null;
-    }
+    const p = guardCall(this.#guard, 'buildProtocol', this.factory.buildProtocol, this.factory, addr);
+    return p === FAILED ? null : checkBuilt(p, this.#guard);
   }
 
   #start(socket: TransportSocket, protocol: IProtocol, addr: IPv4Address | IPv6Address): void {
     const transport = new Server(socket, protocol, addr, this, this.sessionno++, this.reactor);
-    try {
-      protocol.makeConnection(transport);
-    } catch (err) {
-      transport._callbackFailed(err, 'makeConnection');
-    }
+    guardMakeConnection(transport, protocol, transport);
   }
 
   // ---- the public fallback (no private tcp_wrap binding) ----------------------------

@@ -5,6 +5,7 @@
  * mean something; the conformance specs hold the two together).
  * @module
  */
+import { guardCall } from '../guard';
 import { IPv4Address } from '../address';
 import { Failure } from '../defer/failure';
 import { ConnectionDone, ConnectionLost, RuntimeError } from '../errors';
@@ -265,7 +266,7 @@ export class FakeTransport implements ITCPTransport {
   /** Hand received bytes to the protocol (dropped once this side is closed). @internal */
   _deliver(data: Buffer): void {
     if (this.disconnected || this.readDisconnected) return;
-    this.#guard(() => this.protocol.dataReceived(data));
+    this.#guard('dataReceived', () => this.protocol.dataReceived(data));
   }
 
   /** Whether the pump may deliver to this side now. @internal */
@@ -297,7 +298,7 @@ export class FakeTransport implements ITCPTransport {
   _writeConnectionLost(): void {
     this.writeDisconnected = true;
     const p = this.protocol as Partial<IHalfCloseableProtocol>;
-    if (typeof p.writeConnectionLost === 'function') this.#guard(() => p.writeConnectionLost!());
+    if (typeof p.writeConnectionLost === 'function') this.#guard('writeConnectionLost', () => p.writeConnectionLost!());
     if (this.readDisconnected) this._connectionLost(new ConnectionDone());
   }
 
@@ -316,7 +317,7 @@ export class FakeTransport implements ITCPTransport {
       return true;
     }
     this.readDisconnected = true;
-    this.#guard(() => p.readConnectionLost!());
+    this.#guard('readConnectionLost', () => p.readConnectionLost!());
     if (this.writeDisconnected && !this.disconnected) this._connectionLost(new ConnectionDone());
     return true;
   }
@@ -337,26 +338,26 @@ export class FakeTransport implements ITCPTransport {
     this._discardOutput();
     const producer = this.producer;
     this.unregisterProducer();
-    if (producer !== null) this.#guard(() => producer.stopProducing(), false);
+    if (producer !== null) this.#guard('stopProducing', () => producer.stopProducing());
     const consumers = this.#consumers.splice(0);
     for (const consumer of consumers) if (consumer.producer === this) consumer.unregisterProducer();
-    try {
-      this.protocol.connectionLost(new Failure(reason));
-    } catch (err) {
-      log.failure(`Unhandled error in ${this.logPrefix()} connectionLost`, new Failure(err));
-    }
+    this.#guard('connectionLost', () => this.protocol.connectionLost(new Failure(reason)));
   }
 
-  // Run a protocol/producer callback; as on a real transport an exception
-  // is logged and ends the connection with that failure.
-  #guard(fn: () => void, loseOnError = true): void {
-    try {
-      fn();
-    } catch (err) {
-      const f = new Failure(err);
-      log.failure(`Unhandled error in ${this.logPrefix()}`, f);
-      if (loseOnError && !this.disconnected) this._connectionLost(err instanceof Error ? err : new ConnectionLost(String(err)));
-    }
+  /**
+   * A protocol or producer callback threw, or its Promise rejected: as on a
+   * real transport, log it and end the connection with that failure
+   * (only log it once the connection is lost).
+   * @internal
+   */
+  _callbackFailed(err: unknown, where: string): void {
+    log.failure(`Unhandled error in ${where} of ${this.logPrefix()}`, Failure.from(err));
+    if (!this.disconnected) this._connectionLost(err instanceof Error ? err : new ConnectionLost(String(err)));
+  }
+
+  // Run a protocol/producer callback through the guard (guard.ts).
+  #guard(where: string, fn: () => unknown): void {
+    guardCall(this, where, fn, undefined);
   }
 
   #checkHighWater(): void {
@@ -364,12 +365,12 @@ export class FakeTransport implements ITCPTransport {
     if (!this.#writingPaused) {
       this.#writingPaused = true;
       const p = this.protocol as Partial<IWriteFlowControlled>;
-      if (typeof p.pauseWriting === 'function') this.#guard(() => p.pauseWriting!());
+      if (typeof p.pauseWriting === 'function') this.#guard('pauseWriting', () => p.pauseWriting!());
     }
     if (this.producer !== null && this.streaming && !this.#producerPaused) {
       this.#producerPaused = true;
       const producer = this.producer as IPushProducer;
-      this.#guard(() => producer.pauseProducing());
+      this.#guard('pauseProducing', () => producer.pauseProducing());
     }
   }
 
@@ -378,17 +379,17 @@ export class FakeTransport implements ITCPTransport {
     if (this.#writingPaused) {
       this.#writingPaused = false;
       const p = this.protocol as Partial<IWriteFlowControlled>;
-      if (typeof p.resumeWriting === 'function') this.#guard(() => p.resumeWriting!());
+      if (typeof p.resumeWriting === 'function') this.#guard('resumeWriting', () => p.resumeWriting!());
     }
     const producer = this.producer;
     if (producer === null) return;
     if (this.streaming) {
       if (this.#producerPaused) {
         this.#producerPaused = false;
-        this.#guard(() => producer.resumeProducing());
+        this.#guard('resumeProducing', () => producer.resumeProducing());
       }
     } else if (this.#outSize === 0) {
-      this.#guard(() => producer.resumeProducing());
+      this.#guard('resumeProducing', () => producer.resumeProducing());
     }
   }
 }

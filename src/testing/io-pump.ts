@@ -4,6 +4,7 @@
  * connect, connectedServerAndClient, ConnectionCompleter).
  * @module
  */
+import { guardMakeConnection } from '../guard';
 import { IPv4Address } from '../address';
 import { Failure } from '../defer/failure';
 import { ConnectionAborted, ConnectionDone, ConnectionLost, ConnectionRefusedError } from '../errors';
@@ -198,8 +199,8 @@ export function connect(
   clientTransport: FakeTransport,
   opts: IOPumpOptions = {},
 ): IOPump {
-  serverProtocol.makeConnection(serverTransport);
-  clientProtocol.makeConnection(clientTransport);
+  guardMakeConnection(serverTransport, serverProtocol, serverTransport);
+  guardMakeConnection(clientTransport, clientProtocol, clientTransport);
   const pump = new IOPump(clientProtocol, serverProtocol, clientTransport, serverTransport, opts);
   if (opts.greet ?? true) pump.flush();
   return pump;

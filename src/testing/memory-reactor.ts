@@ -9,6 +9,7 @@ import { IPv4Address, IPv6Address, UNIXAddress } from '../address';
 import type { Deferred } from '../defer/deferred';
 import { succeed } from '../defer';
 import { ReactorAlreadyRunning } from '../errors';
+import { guardApply, LOG_ONLY } from '../guard';
 import type { IAddress } from '../interfaces/address';
 import type { IConnector, IListeningPort, ConnectorState } from '../interfaces/connector';
 import type { EventPhase, IReactorCore, TriggerId } from '../interfaces/core';
@@ -189,7 +190,7 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
     if (this.running) throw new ReactorAlreadyRunning();
     this.running = true;
     this.hasRun = true;
-    for (const { fn, args } of this.whenRunningHooks) (fn as (...a: unknown[]) => unknown)(...args);
+    for (const { fn, args } of this.whenRunningHooks) guardApply(LOG_ONLY, 'callWhenRunning function', fn as (...a: unknown[]) => unknown, args);
     this.stop();
     return Promise.resolve();
   }
@@ -207,7 +208,7 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
   callWhenRunning<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): TriggerId | undefined {
     checkFunction('fn', fn);
     if (this.running) {
-      fn(...args);
+      guardApply(LOG_ONLY, 'callWhenRunning function', fn as (...a: unknown[]) => unknown, args);
       return undefined;
     }
     this.whenRunningHooks.push({ fn: fn as (...args: never[]) => unknown, args });
