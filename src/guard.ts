@@ -159,7 +159,7 @@ export function thrownIn(err: unknown, where: string): void {
 }
 
 /** The callback `err` was thrown in (see {@link thrownIn}), else `fallback`. */
-function whereOf(err: unknown, fallback: string): string {
+export function whereOf(err: unknown, fallback: string): string {
   const last = lastThrown;
   lastThrown = null;
   return last !== null && last.err === err ? last.where : fallback;
@@ -215,4 +215,21 @@ export function watchProtocolCallback(protocol: { transport: unknown }, where: s
   if (result === undefined || !isThenable(result)) return false;
   guardResult(transportOwner(protocol), where, result);
   return true;
+}
+
+/**
+ * Call a protocol's own callback `fn` (a framing receiver calling
+ * lineReceived): a throw propagates (out of dataReceived, as in Twisted)
+ * but is named after `where` in the log; a returned thenable is watched
+ * (see {@link watchProtocolCallback}) and returned as undefined.
+ */
+export function callProtocolCallback<A>(protocol: { transport: unknown }, where: string, fn: (a: A) => unknown, a: A): unknown {
+  let r: unknown;
+  try {
+    r = fn.call(protocol, a);
+  } catch (err) {
+    thrownIn(err, where);
+    throw err;
+  }
+  return r !== undefined && watchProtocolCallback(protocol, where, r) ? undefined : r;
 }

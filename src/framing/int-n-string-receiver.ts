@@ -3,7 +3,7 @@
  * Int32 flavours (Twisted's `twisted.protocols.basic.IntNStringReceiver`).
  * @module
  */
-import { watchProtocolCallback } from '../guard';
+import { callProtocolCallback } from '../guard';
 import { RuntimeError } from '../errors';
 import type { ITCPTransport, ITransport } from '../interfaces/transport';
 import { asBuffer, ByteQueue } from './byte-queue';
@@ -59,12 +59,12 @@ export abstract class IntNStringReceiver<T extends ITransport = ITCPTransport>
     while (buffer.size >= prefixLength && !this.paused) {
       const length = buffer.readUIntBE(prefixLength);
       if (length > this.MAX_LENGTH) {
-        watchProtocolCallback(this, 'lengthLimitExceeded', this.lengthLimitExceeded(length));
+        callProtocolCallback(this, 'lengthLimitExceeded', this.lengthLimitExceeded, length);
         return;
       }
       if (buffer.size < prefixLength + length) return;
       buffer.skip(prefixLength);
-      watchProtocolCallback(this, 'stringReceived', this.stringReceived(buffer.take(length)));
+      callProtocolCallback(this, 'stringReceived', this.stringReceived, buffer.take(length));
     }
   }
 

@@ -3,7 +3,7 @@
  * `twisted.protocols.basic.LineOnlyReceiver`).
  * @module
  */
-import { watchProtocolCallback } from '../guard';
+import { callProtocolCallback } from '../guard';
 import { RuntimeError } from '../errors';
 import type { ITCPTransport, ITransport } from '../interfaces/transport';
 import { Protocol } from '../protocol/protocol';
@@ -63,14 +63,14 @@ export class LineOnlyReceiver<T extends ITransport = ITCPTransport> extends Prot
         // Twisted splits the whole chunk first, so the rest of its complete lines go too.
         let next: number;
         while ((next = buffer.indexOf(delimiter)) >= 0) buffer.skip(next + delimiter.length);
-        watchProtocolCallback(this, 'lineLengthExceeded', this.lineLengthExceeded(line));
+        callProtocolCallback(this, 'lineLengthExceeded', this.lineLengthExceeded, line);
         return;
       }
       const line = buffer.take(at, delimiter.length);
-      watchProtocolCallback(this, 'lineReceived', this.lineReceived(line));
+      callProtocolCallback(this, 'lineReceived', this.lineReceived, line);
     }
     if (buffer.size > this.MAX_LENGTH) {
-      watchProtocolCallback(this, 'lineLengthExceeded', this.lineLengthExceeded(buffer.takeAll()));
+      callProtocolCallback(this, 'lineLengthExceeded', this.lineLengthExceeded, buffer.takeAll());
     }
   }
 

@@ -3,7 +3,7 @@
  * `twisted.protocols.basic.LineReceiver`).
  * @module
  */
-import { watchProtocolCallback } from '../guard';
+import { callProtocolCallback } from '../guard';
 import { RuntimeError } from '../errors';
 import type { ITCPTransport, ITransport } from '../interfaces/transport';
 import { asBuffer, ByteQueue } from './byte-queue';
@@ -102,31 +102,23 @@ export class LineReceiver<T extends ITransport = ITCPTransport> extends Pauseabl
         if (at < 0) {
           // Allow a full-length line whose delimiter has only partly arrived.
           if (buffer.size >= this.MAX_LENGTH + delimiter.length) {
-            return this.#watch('lineLengthExceeded', this.lineLengthExceeded(buffer.takeAll()));
+            return callProtocolCallback(this, 'lineLengthExceeded', this.lineLengthExceeded, buffer.takeAll());
           }
           return undefined;
         }
         if (at > this.MAX_LENGTH) {
           // Twisted passes line + delimiter + rest: the whole buffer.
-          return this.#watch('lineLengthExceeded', this.lineLengthExceeded(buffer.takeAll()));
+          return callProtocolCallback(this, 'lineLengthExceeded', this.lineLengthExceeded, buffer.takeAll());
         }
         const line = buffer.take(at, delimiter.length);
-        const why = this.#watch('lineReceived', this.lineReceived(line));
+        const why = callProtocolCallback(this, 'lineReceived', this.lineReceived, line);
         if (why || this.transport?.disconnecting) return why;
       } else {
-        const why = this.#watch('rawDataReceived', this.rawDataReceived(buffer.takeAll()));
+        const why = callProtocolCallback(this, 'rawDataReceived', this.rawDataReceived, buffer.takeAll());
         if (why) return why;
       }
     }
     return undefined;
-  }
-
-  /**
-   * A callback's result: a Promise (an `async lineReceived`) is watched by
-   * the guard and does not stop delivery; anything else is Twisted's `why`.
-   */
-  #watch(where: string, why: unknown): unknown {
-    return why !== undefined && watchProtocolCallback(this, where, why) ? undefined : why;
   }
 
   /**

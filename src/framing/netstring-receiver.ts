@@ -2,7 +2,7 @@
  * `NetstringReceiver` (Twisted's `twisted.protocols.basic.NetstringReceiver`).
  * @module
  */
-import { watchProtocolCallback } from '../guard';
+import { callProtocolCallback } from '../guard';
 import { RuntimeError } from '../errors';
 import type { ITCPTransport, ITransport } from '../interfaces/transport';
 import { Protocol } from '../protocol/protocol';
@@ -81,7 +81,7 @@ export class NetstringReceiver<T extends ITransport = ITCPTransport> extends Pro
       buffer.skip(1);
       this.#digits = 0;
       this.#length = 0;
-      watchProtocolCallback(this, 'stringReceived', this.stringReceived(payload));
+      callProtocolCallback(this, 'stringReceived', this.stringReceived, payload);
     }
   }
 

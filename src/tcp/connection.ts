@@ -13,7 +13,7 @@ import type { IHandleDescriptor } from '../interfaces/fdset';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import type { IBufferedProtocol, IProtocol } from '../interfaces/protocol';
 import type { ITCPTransport } from '../interfaces/transport';
-import { guardCall, guardResult } from '../guard';
+import { guardCall, guardResult, whereOf } from '../guard';
 import { Logger } from '../logger';
 import { isBufferedProtocol } from '../protocol/protocol';
 import { checkBytes, describe } from '../validate';
@@ -472,7 +472,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       const r: unknown = (this.protocol as IProtocol).dataReceived(data);
       if (r !== undefined) guardResult(this, 'dataReceived', r);
     } catch (err) {
-      this._callbackFailed(err, 'dataReceived');
+      this._callbackFailed(err, whereOf(err, 'dataReceived'));
     }
   }
 
@@ -487,7 +487,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       const r: unknown = (this.protocol as IProtocol).dataReceived(chunk);
       if (r !== undefined) guardResult(this, 'dataReceived', r);
     } catch (err) {
-      this._callbackFailed(err, 'dataReceived');
+      this._callbackFailed(err, whereOf(err, 'dataReceived'));
     }
   }
 
