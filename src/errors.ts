@@ -252,13 +252,20 @@ function describeCause(cause: unknown): string {
 
 /**
  * Map a Node system error raised while connecting to Twisted's class,
- * keeping the original as `cause`.
+ * keeping the original as `cause`. `address` (host, port) is named in the
+ * message of a refused connection.
  */
-export function connectErrorFromErrno(err: unknown): ConnectError {
+export function connectErrorFromErrno(err: unknown, address?: readonly [string, number] | null): ConnectError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const msg = err instanceof Error ? err.message : String(err);
   switch (code) {
     case 'ECONNREFUSED':
+      if (address) {
+        const host = address[0].includes(':') ? `[${address[0]}]` : address[0];
+        return new ConnectionRefusedError(`Connection to ${host}:${address[1]} was refused by the other side; is the server listening?`, {
+          cause: err,
+        });
+      }
       return new ConnectionRefusedError(undefined, { cause: err });
     case 'ETIMEDOUT':
       return new TCPTimedOutError(`TCP connection timed out: ${msg}`, { cause: err });

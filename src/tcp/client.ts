@@ -223,7 +223,7 @@ export abstract class BaseClient extends BaseBaseClient {
     } catch (err) {
       // Node validates localAddress synchronously (it must be an IP literal).
       this.failIfNotConnected(
-        this.bindAddress !== null ? new ConnectBindError(`Couldn't bind ${this.bindAddress[0]}: ${String(err)}`, { cause: err }) : connectErrorFromErrno(err),
+        this.bindAddress !== null ? new ConnectBindError(`Couldn't bind ${this.bindAddress[0]}: ${String(err)}`, { cause: err }) : connectErrorFromErrno(err, this.realAddress),
       );
     }
   }
@@ -240,7 +240,7 @@ export abstract class BaseClient extends BaseBaseClient {
       const shown = e.code === undefined ? String(err) : `TypeError [${e.code}]: ${e.message}`;
       this.failIfNotConnected(new ConnectBindError(`Couldn't bind ${this.bindAddress[0]}: ${shown}`, { cause: err }));
     } else {
-      this.failIfNotConnected(connectErrorFromErrno(err));
+      this.failIfNotConnected(connectErrorFromErrno(err, this.realAddress));
     }
   }
 
@@ -287,7 +287,7 @@ export abstract class BaseClient extends BaseBaseClient {
     } else if ((err as NodeJS.ErrnoException).syscall === 'bind') {
       this.failIfNotConnected(new ConnectBindError(`Couldn't bind: ${err.message}`, { cause: err }));
     } else {
-      this.failIfNotConnected(connectErrorFromErrno(err));
+      this.failIfNotConnected(connectErrorFromErrno(err, this.realAddress));
     }
   }
 
