@@ -129,8 +129,8 @@ export function _setBindings(on: boolean): boolean {
  * @internal
  */
 export function bindingsStatus(): { readonly enabled: boolean; readonly reason: string | null } {
-  bindings();
-  return { enabled: current !== null, reason: why };
+  const on = bindings() !== null;
+  return { enabled: on, reason: on || wanted ? why : 'switched off (_setBindings(false))' };
 }
 
 /** Whether anything has loaded the bindings yet (specs: importing torsion must not). @internal */
