@@ -1,14 +1,15 @@
 /**
- * The public path for accepted connections (net.Server + 'data' events),
- * used when Node's private tcp_wrap binding is unavailable: the same
- * transport behaviour as the fast path.
+ * The public path (no private bindings at all: listening handles from
+ * net._createServerHandle, accepted handles and clients in net.Sockets),
+ * used when Node's private bindings are off: the same transport behaviour
+ * as the fast path.
  */
 import { createHash } from 'node:crypto';
 import type { Failure } from '../../src/defer/failure';
 import { ConnectionAborted, ConnectionDone, ConnectionLost } from '../../src/errors';
 import { BufferedProtocol } from '../../src/protocol';
 import type { Port } from '../../src/tcp';
-import { _setNativeListen } from '../../src/tcp/socket';
+import { _setBindings, bindings } from '../../src/tcp/bindings';
 import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, Signal, sleep, until, useReactor, within } from '../tcp/harness';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -16,16 +17,17 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 describe('accepted connections without the private binding (integration)', () => {
   const h = useReactor();
   beforeEach(() => {
-    _setNativeListen(false);
+    _setBindings(false);
+    expect(bindings()).toBeNull();
   });
   afterEach(() => {
-    _setNativeListen(true);
+    _setBindings(true);
   });
 
   async function listening<P extends RecordingProtocol>(proto: new () => P): Promise<{ sf: RecordingServerFactory<P>; port: Port }> {
     const sf = new RecordingServerFactory<P>(proto);
     const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
-    await until(() => port.getHost().port !== 0);
+    expect(port.getHost().port).toBeGreaterThan(0);
     return { sf, port };
   }
 
@@ -76,7 +78,6 @@ describe('accepted connections without the private binding (integration)', () =>
     }
     const sf = new RecordingServerFactory<RecordingProtocol>(Lender as never);
     const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
-    await until(() => port.getHost().port !== 0);
     class Sender extends RecordingProtocol {
       override connectionMade(): void {
         super.connectionMade();

@@ -223,12 +223,18 @@ export function useReactor(): { r: Reactor } {
 }
 
 /**
+ * Whether this run keeps Node's private bindings off (`TORSION_NO_BINDINGS`,
+ * as `npm run test:nobindings`): then only the public modes run.
+ */
+export const BINDINGS_OFF = (process.env.TORSION_NO_BINDINGS ?? '') !== '' && process.env.TORSION_NO_BINDINGS !== '0';
+
+/** One of {@link ACCEPT_MODES}. */
+export type AcceptMode = 'native stream' | 'net.Socket';
+/**
  * How accepted connections are driven: straight on libuv's handle (the
  * default where Node's private bindings allow), or wrapped in a net.Socket.
  */
-export const ACCEPT_MODES = ['native stream', 'net.Socket'] as const;
-/** One of {@link ACCEPT_MODES}. */
-export type AcceptMode = (typeof ACCEPT_MODES)[number];
+export const ACCEPT_MODES: readonly AcceptMode[] = BINDINGS_OFF ? ['net.Socket'] : ['native stream', 'net.Socket'];
 
 /** Run the enclosing describe's tests with accepted connections in `mode` (the default restored after). */
 export function useAcceptMode(mode: AcceptMode): void {
@@ -241,14 +247,14 @@ export function useAcceptMode(mode: AcceptMode): void {
   });
 }
 
+/** One of {@link CLIENT_MODES}. */
+export type ClientMode = 'native stream' | 'net.Socket';
 /**
  * How connectTCP's client connections are driven: on a new libuv handle per
  * attempt (the default where Node's private bindings allow), or on a pooled
  * net.Socket.
  */
-export const CLIENT_MODES = ['native stream', 'net.Socket'] as const;
-/** One of {@link CLIENT_MODES}. */
-export type ClientMode = (typeof CLIENT_MODES)[number];
+export const CLIENT_MODES: readonly ClientMode[] = BINDINGS_OFF ? ['net.Socket'] : ['native stream', 'net.Socket'];
 
 /** Run the enclosing describe's tests with client connections in `mode` (the default restored after). */
 export function useClientMode(mode: ClientMode): void {

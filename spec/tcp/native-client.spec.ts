@@ -9,7 +9,7 @@ import { ConnectionDone, UserError } from '../../src/errors';
 import type { Client, Connection, Port } from '../../src/tcp';
 import { _setNativeClients, nativeClientsEnabled } from '../../src/tcp/native-client';
 import { NativeStream } from '../../src/tcp/native-stream';
-import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, until, useReactor, within } from './harness';
+import { BINDINGS_OFF, RecordingClientFactory, RecordingProtocol, RecordingServerFactory, until, useReactor, within } from './harness';
 
 class CloseOnData extends RecordingProtocol {
   override dataReceived(data: Buffer): void {
@@ -24,7 +24,7 @@ class Greeter extends RecordingProtocol {
   }
 }
 
-describe('native client connections on this Node', () => {
+(BINDINGS_OFF ? describe.skip : describe)('native client connections on this Node', () => {
   const h = useReactor();
   let port: Port;
   beforeEach(() => {

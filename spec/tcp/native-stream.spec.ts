@@ -8,7 +8,7 @@ import { ConnectionLost } from '../../src/errors';
 import type { Connection, Port } from '../../src/tcp';
 import { NativeStream, _setNativeStreams, nativeStreamsEnabled } from '../../src/tcp/native-stream';
 import { lingeringCount } from '../../src/tcp/socket';
-import { ACCEPT_MODES, RecordingProtocol, RecordingServerFactory, Signal, until, useAcceptMode, useReactor, within } from './harness';
+import { BINDINGS_OFF, ACCEPT_MODES, RecordingProtocol, RecordingServerFactory, Signal, until, useAcceptMode, useReactor, within } from './harness';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -25,7 +25,7 @@ function rawClient(port: Port): { socket: net.Socket; received: Buffer[]; ended:
   return { socket, received, ended, connected };
 }
 
-describe('NativeStream on this Node', () => {
+(BINDINGS_OFF ? describe.skip : describe)('NativeStream on this Node', () => {
   const h = useReactor();
   const clients: net.Socket[] = [];
   afterEach(() => {

@@ -1,8 +1,8 @@
 /**
  * Port: synchronous bind, getHost, factory start/stop counting and
  * stopListening, on real sockets (127.0.0.1) without running a reactor.
- * The public net.Server fallback (used when Node's tcp_wrap binding is not
- * available) is exercised too.
+ * The public fallback (net._createServerHandle, used when Node's private
+ * bindings are off) is exercised too.
  */
 import { IPv4Address, IPv6Address } from '../../src/address';
 import { Failure } from '../../src/defer/failure';
@@ -11,7 +11,7 @@ import { captureLogEvents } from '../../src/logger';
 import { Factory, Protocol } from '../../src/protocol';
 import { Reactor } from '../../src/reactor';
 import { Port, listenTCP } from '../../src/tcp';
-import { _setNativeListen, nativeListenAvailable } from '../../src/tcp/socket';
+import { _setCreateServerHandle, _setNativeListen, nativeListenAvailable } from '../../src/tcp/socket';
 import { within } from './harness';
 
 class CountingFactory extends Factory {
@@ -44,8 +44,8 @@ describe('Port', () => {
     for (const p of ports.splice(0)) await p.stopListening();
   });
 
-  it('uses the synchronous private bind on this Node', () => {
-    expect(nativeListenAvailable()).toBe(true);
+  it('uses the synchronous private bind on this Node, unless TORSION_NO_BINDINGS is set', () => {
+    expect(nativeListenAvailable()).toBe(process.env.TORSION_NO_BINDINGS === undefined);
   });
 
   it('reports the real port of port 0 in getHost(), synchronously', () => {
@@ -160,42 +160,74 @@ describe('Port', () => {
   });
 });
 
-describe('Port without the private binding (public net.Server fallback)', () => {
+describe('Port without the private binding (the public fallback: net._createServerHandle)', () => {
   let reactor: Reactor;
+  const ports: Port[] = [];
   beforeEach(() => {
     reactor = new Reactor();
     _setNativeListen(false);
   });
-  afterEach(() => {
+  afterEach(async () => {
     _setNativeListen(true);
+    for (const p of ports.splice(0)) await p.stopListening();
   });
 
-  it('listens on port 0 and learns the real port once Node has bound it', async () => {
+  it('knows the real port of port 0 right after listenTCP, and the port is bound', () => {
     const f = new CountingFactory();
     const p = listenTCP(reactor, 0, f, { interface: '127.0.0.1' });
+    ports.push(p);
+    expect(nativeListenAvailable()).toBe(false);
     expect(f.starts).toBe(1);
-    await new Promise((resolve) => setImmediate(resolve));
     expect(p.getHost().port).toBeGreaterThan(0);
-    await within(p.stopListening());
-    expect(f.stops).toBe(1);
+    expect(p.fileno()).toBeGreaterThan(2);
+    // Bound for real: the same port cannot be listened on again.
+    expect(() => listenTCP(reactor, p.getHost().port, new CountingFactory(), { interface: '127.0.0.1' })).toThrow(CannotListenError);
   });
 
-  it('delivers a bind error as a logged CannotListenError and a failed stopListening()', async () => {
+  it('throws CannotListenError synchronously for a port in use, without starting the factory', async () => {
     _setNativeListen(true);
     const taken = listenTCP(reactor, 0, new CountingFactory(), { interface: '127.0.0.1' });
+    ports.push(taken);
     _setNativeListen(false);
     const f = new CountingFactory();
-    const [events, stop] = captureLogEvents();
+    let caught: unknown;
     try {
-      const p = listenTCP(reactor, taken.getHost().port, f, { interface: '127.0.0.1' });
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(p.connected).toBe(false);
-      expect(f.stops).toBe(1);
-      expect(events.some((e) => e.failure?.value instanceof CannotListenError)).toBe(true);
-      await expect(p.stopListening()).rejects.toBeInstanceOf(CannotListenError);
+      listenTCP(reactor, taken.getHost().port, f, { interface: '127.0.0.1' });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(CannotListenError);
+    expect(((caught as Error).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+    expect([f.starts, f.stops]).toEqual([0, 0]);
+  });
+
+  it('binds IPv6 literals too', () => {
+    let p: Port;
+    try {
+      p = listenTCP(reactor, 0, new CountingFactory(), { interface: '::1' });
+    } catch (err) {
+      // (A machine without ::1 cannot run this one.)
+      if (((err as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRNOTAVAIL') return;
+      throw err;
+    }
+    ports.push(p);
+    expect(p.getHost()).toBeInstanceOf(IPv6Address);
+    expect(p.getHost().port).toBeGreaterThan(0);
+  });
+
+  it('fails clearly where Node offers no synchronous bind at all', () => {
+    const prev = _setCreateServerHandle(null);
+    try {
+      let caught: unknown;
+      try {
+        listenTCP(reactor, 0, new CountingFactory(), { interface: '127.0.0.1' });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(CannotListenError);
+      expect(((caught as Error).cause as NodeJS.ErrnoException).code).toBe('ERR_TORSION_NO_SYNC_BIND');
     } finally {
-      stop();
-      await taken.stopListening();
+      _setCreateServerHandle(prev);
     }
   });
 });

@@ -477,21 +477,6 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
 
   /** @internal */
-  _onData(chunk: Buffer): void {
-    if ((this.#flags & (CONNECTED | DISCONNECTING | ABORTING)) !== CONNECTED) return;
-    if ((this.#flags & LENDER) !== 0) {
-      this._lendCopy(this.protocol as IBufferedProtocol, chunk, chunk.length);
-      return;
-    }
-    try {
-      const r: unknown = (this.protocol as IProtocol).dataReceived(chunk);
-      if (r !== undefined) guardResult(this, 'dataReceived', r);
-    } catch (err) {
-      this._callbackFailed(err, whereOf(err, 'dataReceived'));
-    }
-  }
-
-  /** @internal */
   _nextBuffer(): Uint8Array {
     if ((this.#flags & (LENDER | CONNECTED | DISCONNECTING)) !== (LENDER | CONNECTED)) {
       return (this.#flags & FRESH_NEXT) !== 0 ? Buffer.allocUnsafeSlow(SHARED_READ_BUFFER.length) : SHARED_READ_BUFFER;

@@ -5,25 +5,16 @@
  * Socket/Duplex state per attempt (the largest per-connection cost), which
  * is what pooling client net.Sockets approximated.
  *
- * Behind feature detection, as accepted streams: when anything is missing
- * (or {@link _setNativeClients} turned it off for specs), clients use a
- * pooled net.Socket.
+ * Behind the checks of `./bindings`, as accepted streams: when anything is
+ * missing (or {@link _setNativeClients} turned it off for specs), clients
+ * use a pooled net.Socket.
  * @internal
  * @module
  */
 import { isIP } from 'node:net';
 import { getSystemErrorMap } from 'node:util';
-import { NativeStream, nativeStreamsAvailable } from './native-stream';
-import type { NativeTCPClientHandle } from './socket';
-
-/** The connect request node:net passes to `TCP#connect`. */
-interface ConnectReq {
-  oncomplete: (this: ConnectReq, status: number, handle: ClientHandle) => void;
-  address: string;
-  port: number;
-  localAddress: string | undefined;
-  localPort: number;
-}
+import { type Bindings, type ConnectReq, type NativeTCPClientHandle, bindings, uvCode } from './bindings';
+import { NativeStream } from './native-stream';
 
 /** What this module needs from an unconnected TCP handle. */
 interface ClientHandle extends NativeTCPClientHandle {
@@ -35,39 +26,8 @@ interface ClientHandle extends NativeTCPClientHandle {
   torsionStream?: NativeStream;
 }
 
-interface ClientBinding {
-  TCP: new (type: number) => ClientHandle;
-  TCPConnectWrap: new () => ConnectReq;
-  constants: { SOCKET: number };
-}
-
-function loadBinding(): ClientBinding | null {
-  try {
-    const b = (process as unknown as { binding(name: string): unknown }).binding('tcp_wrap') as Partial<ClientBinding>;
-    const proto = b?.TCP?.prototype as Partial<ClientHandle> | undefined;
-    if (
-      typeof b.TCP !== 'function' ||
-      typeof b.TCPConnectWrap !== 'function' ||
-      typeof b.constants?.SOCKET !== 'number' ||
-      typeof proto?.bind !== 'function' ||
-      typeof proto.bind6 !== 'function' ||
-      typeof proto.connect !== 'function' ||
-      typeof proto.connect6 !== 'function' ||
-      typeof proto.getsockname !== 'function'
-    ) {
-      return null;
-    }
-    return b as ClientBinding;
-  } catch {
-    return null;
-  }
-}
-
-const binding = loadBinding();
-let UV_EADDRINUSE = 0;
-for (const [errno, [code]] of getSystemErrorMap()) if (code === 'EADDRINUSE') UV_EADDRINUSE = errno;
-const available = binding !== null && UV_EADDRINUSE !== 0 && nativeStreamsAvailable();
-let enabled = available;
+const UV_EADDRINUSE = uvCode('EADDRINUSE') ?? 0;
+let wanted = true;
 
 /**
  * Turn native client connections off (pooled net.Sockets instead) or back
@@ -75,19 +35,19 @@ let enabled = available;
  * @internal
  */
 export function _setNativeClients(on: boolean): boolean {
-  enabled = on && available;
-  return enabled;
+  wanted = on;
+  return nativeClientsEnabled();
 }
 
-/** Whether connectTCP attempts run on a native stream. @internal */
+/** Whether connectTCP attempts run on a native stream (loads the bindings on first call). @internal */
 export function nativeClientsEnabled(): boolean {
-  return enabled;
+  return wanted && bindings()?.clients === true;
 }
 
 /** A NativeStream over a new, unconnected TCP handle. @internal */
 export function newClientStream(): NativeStream {
-  const b = binding as ClientBinding;
-  return new NativeStream(new b.TCP(b.constants.SOCKET));
+  const tcp = (bindings() as Bindings).tcp;
+  return new NativeStream(new tcp.TCP(tcp.constants.SOCKET));
 }
 
 /**
@@ -151,8 +111,8 @@ export function connectStream(stream: NativeStream, host: string, port: number, 
     }
     if (err !== 0) return hostPortError(err, 'bind', localAddress, localPort);
   }
-  const req = new (binding as ClientBinding).TCPConnectWrap();
-  req.oncomplete = onConnectComplete;
+  const req = new (bindings() as Bindings).tcp.TCPConnectWrap();
+  req.oncomplete = onConnectComplete as ConnectReq['oncomplete'];
   req.address = host;
   req.port = port;
   req.localAddress = localAddress;

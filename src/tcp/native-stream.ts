@@ -5,14 +5,14 @@
  * Readable/Writable state costs ~350 bytes per connection and ~15% of the
  * CPU of accepting one; this costs one small object.
  *
- * Behind feature detection: when anything it needs is missing, Port wraps
- * accepted handles in a net.Socket as before ({@link _setNativeStreams}
- * forces that path for specs).
+ * Behind the checks of `./bindings` (loaded on first use, self-tested):
+ * when anything it needs is missing, Port wraps accepted handles in a
+ * net.Socket instead ({@link _setNativeStreams} forces that path for specs).
  * @internal
  * @module
  */
-import { getSystemErrorMap, getSystemErrorName } from 'node:util';
-import { isInt32Array } from 'node:util/types';
+import { getSystemErrorName } from 'node:util';
+import { type StreamWrapBinding as StreamBindings, bindings, uvCode } from './bindings';
 import { SHARED_READ_BUFFER, type SocketOwner, type TransportSocket, type NativeTCPClientHandle, streamClosed } from './socket';
 
 /** What this module needs from an accepted TCP handle. @internal */
@@ -37,6 +37,12 @@ export interface NativeStreamHandle extends NativeTCPClientHandle {
 
 type WriteCallback = (err?: Error | null) => void;
 
+/** What NativeStream needs from stream_wrap (its request constructors, typed). */
+interface StreamWrapBinding extends Omit<StreamBindings, 'WriteWrap' | 'ShutdownWrap'> {
+  WriteWrap: new () => WriteReq;
+  ShutdownWrap: new () => ShutdownReq;
+}
+
 interface WriteReq {
   handle: NativeStreamHandle;
   oncomplete: (this: WriteReq, status: number) => void;
@@ -52,56 +58,7 @@ interface ShutdownReq {
   stream: NativeStream | null;
 }
 
-interface StreamWrapBinding {
-  WriteWrap: new () => WriteReq;
-  ShutdownWrap: new () => ShutdownReq;
-  streamBaseState: Int32Array;
-  kReadBytesOrError: number;
-  kBytesWritten: number;
-  kLastWriteWasAsync: number;
-}
-
-/** A libuv error code by name (negative), from the public error map. */
-function uvCode(name: string): number | null {
-  for (const [errno, [code]] of getSystemErrorMap()) if (code === name) return errno;
-  return null;
-}
-
-const HANDLE_METHODS = [
-  'readStart', 'readStop', 'useUserBuffer', 'writeBuffer', 'writev', 'shutdown', 'reset',
-  'setNoDelay', 'setKeepAlive', 'getsockname', 'getpeername', 'close', 'ref', 'unref',
-] as const;
-
-function loadStreamWrap(): StreamWrapBinding | null {
-  try {
-    const p = process as unknown as { binding(name: string): unknown };
-    const sw = p.binding('stream_wrap') as Partial<StreamWrapBinding>;
-    const tcp = p.binding('tcp_wrap') as { TCP?: { prototype: Record<string, unknown> } };
-    const proto = tcp?.TCP?.prototype;
-    if (
-      proto === undefined ||
-      typeof sw.WriteWrap !== 'function' ||
-      typeof sw.ShutdownWrap !== 'function' ||
-      // (isInt32Array, not instanceof: the array may come from another realm, e.g. under jest.)
-      !isInt32Array(sw.streamBaseState) ||
-      typeof sw.kReadBytesOrError !== 'number' ||
-      typeof sw.kBytesWritten !== 'number' ||
-      typeof sw.kLastWriteWasAsync !== 'number' ||
-      HANDLE_METHODS.some((m) => typeof proto[m] !== 'function')
-    ) {
-      return null;
-    }
-    return sw as StreamWrapBinding;
-  } catch {
-    return null;
-  }
-}
-
-const streamWrap = loadStreamWrap();
-const UV_EOF = uvCode('EOF');
-const UV_ENOTCONN = uvCode('ENOTCONN');
-const available = streamWrap !== null && UV_EOF !== null;
-let enabled = available;
+let wanted = true;
 
 /**
  * Turn native accepted streams off (net.Socket wrapping instead) or back
@@ -109,23 +66,36 @@ let enabled = available;
  * @internal
  */
 export function _setNativeStreams(on: boolean): boolean {
-  enabled = on && available;
-  return enabled;
+  wanted = on;
+  return nativeStreamsEnabled();
 }
 
-/** Whether Node's private stream bindings are usable at all. @internal */
+/** Whether Node's private stream bindings are usable at all (loads them on first call). @internal */
 export function nativeStreamsAvailable(): boolean {
-  return available;
+  return bindings()?.stream != null;
 }
 
 /** Whether accepted handles become NativeStreams. @internal */
 export function nativeStreamsEnabled(): boolean {
-  return enabled;
+  return wanted && nativeStreamsAvailable();
 }
 
-const state = streamWrap?.streamBaseState as Int32Array;
-const kReadBytesOrError = streamWrap?.kReadBytesOrError as number;
-const kLastWriteWasAsync = streamWrap?.kLastWriteWasAsync as number;
+// From stream_wrap, set by the first NativeStream (the bindings are loaded by then).
+let streamWrap: StreamWrapBinding = null as unknown as StreamWrapBinding;
+let state: Int32Array = new Int32Array(1);
+let kReadBytesOrError = 0;
+let kLastWriteWasAsync = 0;
+const UV_EOF = uvCode('EOF');
+const UV_ENOTCONN = uvCode('ENOTCONN');
+
+function useStreamWrap(): void {
+  const sw = bindings()?.stream;
+  if (sw == null) throw new Error("NativeStream needs Node's private stream_wrap binding (see nativeStreamsAvailable())");
+  streamWrap = sw as StreamWrapBinding;
+  state = sw.streamBaseState;
+  kReadBytesOrError = sw.kReadBytesOrError;
+  kLastWriteWasAsync = sw.kLastWriteWasAsync;
+}
 
 /** Requests libuv still owns: referenced here until their oncomplete. */
 const inFlight = new Set<WriteReq | ShutdownReq>();
@@ -222,6 +192,7 @@ export class NativeStream implements TransportSocket {
 
   /** @param handle - a TCP handle: accepted (from the listening handle's onconnection) or about to connect. */
   constructor(handle: NativeTCPClientHandle) {
+    if (streamWrap === null) useStreamWrap();
     const h = handle as NativeStreamHandle;
     this._handle = h;
     h.torsionStream = this;
@@ -324,7 +295,7 @@ export class NativeStream implements TransportSocket {
     this.#flags = (this.#flags | ENDING) & ~CORKED;
     this._flushPending();
     if ((this.#flags & DESTROYED) !== 0) return;
-    const req = new (streamWrap as StreamWrapBinding).ShutdownWrap();
+    const req = new streamWrap.ShutdownWrap();
     req.handle = this._handle;
     req.oncomplete = onShutdownComplete;
     req.stream = this;
@@ -352,7 +323,7 @@ export class NativeStream implements TransportSocket {
     }
     let bytes = 0;
     for (let i = 0; i < chunks.length; i++) bytes += chunks[i].length;
-    const req = new (streamWrap as StreamWrapBinding).WriteWrap();
+    const req = new streamWrap.WriteWrap();
     req.handle = this._handle;
     req.oncomplete = onWriteComplete;
     const err = chunks.length === 1 ? this._handle.writeBuffer(req, chunks[0]) : this._handle.writev(req, chunks, true);

@@ -19,9 +19,7 @@ import {
   type NativeTCPClientHandle,
   type NativeTCPHandle,
   type TransportSocket,
-  adoptServerSocket,
-  listenNative,
-  nativeListenAvailable,
+  listenHandle,
   socketFromHandle,
 } from './socket';
 import { type TCPReactor, isIPv6Literal } from './types';
@@ -44,8 +42,6 @@ function internPeerHost(host: string): string {
   return host;
 }
 
-/** An accepted connection not yet handed to the factory. */
-type Pending = { handle: NativeTCPClientHandle } | { socket: net.Socket };
 
 /**
  * A listening TCP port. `startListening()` binds synchronously and throws
@@ -82,15 +78,14 @@ export class Port implements IListeningPort, IHandleDescriptor {
   sessionno = 0;
 
   #handle: NativeTCPHandle | null = null;
-  #server: net.Server | null = null;
   #host: IPv4Address | IPv6Address | null = null;
   #reading = false;
-  #pending: Pending[] = [];
+  /** Accepted connections not yet handed to the factory. */
+  #pending: NativeTCPClientHandle[] = [];
   #waiters: Deferred<void>[] = [];
   #closing = false;
   /** Logs the failures of the factory's callbacks (guard.ts). */
   readonly #guard = loggingOwner(log, () => ` of ${this.logPrefix()}`);
-  #listenError: CannotListenError | null = null;
 
   /**
    * Prefer `reactor.listenTCP`, which validates and calls startListening().
@@ -116,9 +111,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
   startListening(): void {
     if (this.connected) return;
     this.#closing = false;
-    this.#listenError = null;
     this.#handle = null;
-    this.#server = null;
     const ipv6 = isIPv6Literal(this.interface);
     const address = this.interface === '' ? '0.0.0.0' : this.interface === 'localhost' ? '127.0.0.1' : this.interface;
     if (!ipv6 && net.isIP(address) !== 4) {
@@ -126,27 +119,23 @@ export class Port implements IListeningPort, IHandleDescriptor {
         cause: new TypeError(`interface must be an IP address literal, got ${JSON.stringify(this.interface)}`),
       });
     }
-    if (nativeListenAvailable()) {
-      let handle: NativeTCPHandle;
-      try {
-        handle = listenNative(address, this.port, ipv6, this.backlog);
-      } catch (err) {
-        throw new CannotListenError(this.interface, this.port, { cause: err });
-      }
-      const out: { address?: string; port?: number; family?: string } = {};
-      handle.getsockname(out);
-      this.#host = ipAddress('TCP', out.address ?? address, out.port ?? this.port, out.family);
-      handle.onconnection = (status, client) => this.#onConnection(status, client);
-      this.#handle = handle;
-    } else {
-      this.#listenPublic(address);
+    let handle: NativeTCPHandle;
+    try {
+      handle = listenHandle(address, this.port, ipv6, this.backlog);
+    } catch (err) {
+      throw new CannotListenError(this.interface, this.port, { cause: err });
     }
-    log.debug(`${this.logPrefix()} starting on ${this.#host?.port ?? this.port}`);
+    const out: { address?: string; port?: number; family?: string } = {};
+    handle.getsockname(out);
+    this.#host = ipAddress('TCP', out.address ?? address, out.port ?? this.port, out.family);
+    handle.onconnection = (status, client) => this.#onConnection(status, client);
+    this.#handle = handle;
+    log.debug(`${this.logPrefix()} starting on ${this.#host.port}`);
     try {
       this.factory.doStart();
     } catch (err) {
-      this.#handle?.close();
-      (this.#server as net.Server | null)?.close();
+      this.#handle.close();
+      this.#handle = null;
       throw err;
     }
     this.connected = true;
@@ -157,14 +146,11 @@ export class Port implements IListeningPort, IHandleDescriptor {
   /**
    * Stop accepting and close the socket. The Deferred fires once the socket
    * is closed and the factory's doStop has run (at once if not listening).
-   * Under the public fallback (no synchronous bind), a bind error that
-   * arrived after listenTCP returned fails this Deferred with CannotListenError.
    */
   stopListening(): Deferred<void> {
     const d = new Deferred<void>();
     if (!this.connected) {
-      if (this.#listenError !== null) d.errback(new Failure(this.#listenError));
-      else d.callback(undefined);
+      d.callback(undefined);
       return d;
     }
     this.disconnecting = true;
@@ -172,15 +158,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
     this.#waiters.push(d);
     if (!this.#closing) {
       this.#closing = true;
-      const done = (): void => this.connectionLost(CONNECTION_DONE);
-      if (this.#handle !== null) {
-        this.#handle.close(done);
-      } else if (this.#server !== null) {
-        // net.Server.close's callback waits for every connection to end;
-        // the listening handle itself is closed by the next loop pass.
-        this.#server.close();
-        setImmediate(done);
-      }
+      this.#handle?.close(() => this.connectionLost(CONNECTION_DONE));
     }
     return d;
   }
@@ -215,14 +193,9 @@ export class Port implements IListeningPort, IHandleDescriptor {
     this.#reading = true;
     const pending = this.#pending;
     this.#pending = [];
-    for (const p of pending) {
-      if (!this.#reading) {
-        this.#pending.push(p);
-      } else if ('handle' in p) {
-        this.#accept(p.handle);
-      } else {
-        this.#acceptSocket(p.socket);
-      }
+    for (const client of pending) {
+      if (!this.#reading) this.#pending.push(client);
+      else this.#accept(client);
     }
   }
   /** Reactor hook (removeReader): hold new connections back. @internal */
@@ -248,12 +221,8 @@ export class Port implements IListeningPort, IHandleDescriptor {
     if (!this.#closing) {
       this.#closing = true;
       this.#handle?.close();
-      this.#server?.close();
     }
-    for (const p of this.#pending) {
-      if ('handle' in p) p.handle.close();
-      else p.socket.destroy();
-    }
+    for (const client of this.#pending) client.close();
     this.#pending = [];
     log.debug(`(TCP Port ${this.#host?.port ?? this.port} Closed)`);
     guardCall(this.#guard, 'doStop', this.factory.doStop, this.factory);
@@ -279,7 +248,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
       // Closed, or as many held back as the backlog would queue.
       client.close();
     } else if (!this.#reading) {
-      this.#pending.push({ handle: client });
+      this.#pending.push(client);
     } else {
       this.#accept(client);
     }
@@ -302,20 +271,6 @@ export class Port implements IListeningPort, IHandleDescriptor {
     this.#start(nativeStreamsEnabled() ? new NativeStream(client) : socketFromHandle(client), protocol, addr);
   }
 
-  #acceptSocket(socket: net.Socket): void {
-    if (socket.remoteAddress === undefined || socket.remotePort === undefined) {
-      socket.destroy();
-      return;
-    }
-    const addr = ipAddress('TCP', internPeerHost(socket.remoteAddress), socket.remotePort, socket.remoteFamily);
-    const protocol = this.#build(addr);
-    if (protocol === null) {
-      socket.destroy();
-      return;
-    }
-    this.#start(adoptServerSocket(socket), protocol, addr);
-  }
-
   #build(addr: IPv4Address | IPv6Address): IProtocol | null {
     const p = guardCall(this.#guard, 'buildProtocol', this.factory.buildProtocol, this.factory, addr);
     return p === FAILED ? null : checkBuilt(p, this.#guard);
@@ -324,31 +279,5 @@ export class Port implements IListeningPort, IHandleDescriptor {
   #start(socket: TransportSocket, protocol: IProtocol, addr: IPv4Address | IPv6Address): void {
     const transport = new Server(socket, protocol, addr, this, this.sessionno++, this.reactor);
     guardMakeConnection(transport, protocol, transport);
-  }
-
-  // ---- the public fallback (no private tcp_wrap binding) ----------------------------
-
-  #listenPublic(address: string): void {
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    this.#server = server;
-    this.#host = ipAddress('TCP', address, this.port);
-    server.on('connection', (socket: net.Socket) => {
-      if (!this.connected || this.disconnecting || (!this.#reading && this.#pending.length >= this.backlog)) socket.destroy();
-      else if (!this.#reading) this.#pending.push({ socket });
-      else this.#acceptSocket(socket);
-    });
-    server.on('listening', () => {
-      const a = server.address() as net.AddressInfo;
-      this.#host = ipAddress('TCP', a.address, a.port, a.family);
-    });
-    server.on('error', (err: Error) => {
-      // Only bind/listen errors reach here: net.Server binds after a tick.
-      const error = new CannotListenError(this.interface, this.port, { cause: err });
-      this.#listenError = error;
-      log.failure(`${this.logPrefix()} could not listen`, new Failure(error));
-      this.#closing = true;
-      this.connectionLost(new Failure(error));
-    });
-    server.listen({ port: this.port, host: address, backlog: this.backlog });
   }
 }

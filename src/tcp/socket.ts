@@ -4,15 +4,17 @@
  * and module-level listeners that find the transport through `this`, so no
  * closure is allocated per connection for events, nor per read or write.
  *
- * Also the one place that touches Node's private `tcp_wrap` binding, behind
- * feature detection: it gives listenTCP a synchronous bind (Twisted raises
- * CannotListenError from listenTCP itself) and lets accepted sockets read
+ * Also listenTCP's synchronous bind (Twisted raises CannotListenError from
+ * listenTCP itself, and getHost() knows the port at once): a libuv server
+ * handle from the private binding ({@link bindings}) or, without it, from
+ * `net._createServerHandle`. Accepted handles become sockets that read
  * into a static buffer (`onread`), which `net.Server` cannot offer.
  * @internal
  * @module
  */
 import * as net from 'node:net';
 import { getSystemErrorMap } from 'node:util';
+import { type NativeTCPHandle, bindings } from './bindings';
 
 /**
  * What a socket reports to: implemented by the transports.
@@ -21,8 +23,6 @@ import { getSystemErrorMap } from 'node:util';
 export interface SocketOwner {
   /** `nread` bytes were read into `buf` (the onread path). */
   _onRead(nread: number, buf: Uint8Array): void;
-  /** A chunk arrived through the stream path (an owned Buffer). */
-  _onData(chunk: Buffer): void;
   /** The peer sent EOF. */
   _onEnd(): void;
   /** Our FIN went out (after socket.end()). */
@@ -251,42 +251,6 @@ export function socketFromHandle(handle: unknown): TorsionSocket {
   return new TorsionSocket(options);
 }
 
-// ---- the public fallback: sockets accepted by net.Server ----------------------
-
-function onData(this: TorsionSocket, chunk: Buffer): void {
-  this.owner?._onData(chunk);
-}
-function onEnd(this: TorsionSocket): void {
-  this.owner?._onEnd();
-}
-function onFinish(this: TorsionSocket): void {
-  this.owner?._onFinish();
-}
-function onError(this: TorsionSocket, err: Error): void {
-  this.owner?._onError(err);
-}
-function onClose(this: TorsionSocket): void {
-  socketClosed(this);
-}
-
-/**
- * Adopt a socket accepted by a public `net.Server` (fallback path): reads
- * arrive as owned Buffers through 'data'; events through listeners.
- * @internal
- */
-export function adoptServerSocket(socket: net.Socket): TorsionSocket {
-  // net.Server builds plain Sockets; re-prototyping would deopt them, so the
-  // fallback path keeps the plain object and attaches the two fields.
-  const s = socket as TorsionSocket;
-  s.owner = null;
-  s.on('data', onData);
-  s.on('end', onEnd);
-  s.on('finish', onFinish);
-  s.on('error', onError);
-  s.on('close', onClose);
-  return s;
-}
-
 /** Lingering sockets and when each must be destroyed (ms since the epoch). */
 const lingering = new Map<TransportSocket, number>();
 let lingerTimer: NodeJS.Timeout | null = null;
@@ -347,67 +311,43 @@ export function lingeringCount(): number {
   return lingering.size;
 }
 
-// ---- the private tcp_wrap binding --------------------------------------------
+// ---- listening handles: the private binding, or net._createServerHandle --------
 
-/** The part of libuv's TCP handle wrap that Port uses. @internal */
-export interface NativeTCPHandle {
-  bind(address: string, port: number): number;
-  bind6(address: string, port: number, flags: number): number;
-  listen(backlog: number): number;
-  getsockname(out: { address?: string; port?: number; family?: string }): number;
-  close(cb?: () => void): void;
-  ref(): void;
-  unref(): void;
-  onconnection: ((this: NativeTCPHandle, status: number, client?: NativeTCPClientHandle) => void) | null;
-}
+export type { NativeTCPHandle, NativeTCPClientHandle } from './bindings';
 
-/** An accepted connection's handle. @internal */
-export interface NativeTCPClientHandle {
-  getpeername(out: { address?: string; port?: number; family?: string }): number;
-  close(cb?: () => void): void;
-}
-
-interface TCPWrapBinding {
-  TCP: new (type: number) => NativeTCPHandle;
-  constants: { SOCKET: number; SERVER: number };
-}
-
-function loadTCPWrap(): TCPWrapBinding | null {
-  try {
-    const binding = (process as unknown as { binding(name: string): unknown }).binding('tcp_wrap') as TCPWrapBinding;
-    const proto = binding?.TCP?.prototype as Partial<NativeTCPHandle> | undefined;
-    if (
-      typeof binding.TCP !== 'function' ||
-      typeof binding.constants?.SERVER !== 'number' ||
-      typeof proto?.bind !== 'function' ||
-      typeof proto.bind6 !== 'function' ||
-      typeof proto.listen !== 'function' ||
-      typeof proto.getsockname !== 'function'
-    ) {
-      return null;
-    }
-    return binding;
-  } catch {
-    return null;
-  }
-}
-
-const tcpWrap = loadTCPWrap();
-let nativeEnabled = tcpWrap !== null;
+let nativeWanted = true;
 
 /**
- * Turn the private fast path off (or back on, when available): specs run
- * both paths. Returns whether the private path is now in use.
+ * Turn the private fast path of listenTCP off (or back on, when
+ * available): specs run both paths. Returns whether it is now in use.
  * @internal
  */
 export function _setNativeListen(enabled: boolean): boolean {
-  nativeEnabled = enabled && tcpWrap !== null;
-  return nativeEnabled;
+  nativeWanted = enabled;
+  return nativeListenAvailable();
 }
 
-/** Whether listenTCP binds through the private handle (synchronous errors). @internal */
+/** Whether listenTCP binds through the private binding (loads it on first call). @internal */
 export function nativeListenAvailable(): boolean {
-  return nativeEnabled;
+  return nativeWanted && bindings() !== null;
+}
+
+/** `net._createServerHandle`: a bound (not yet listening) TCP handle, or a negative errno. */
+type CreateServerHandle = (address: string, port: number, addressType: 4 | 6, fd?: number, flags?: number) => NativeTCPHandle | number;
+
+const netInternals = net as unknown as { _createServerHandle?: unknown };
+let createServerHandle: CreateServerHandle | null =
+  typeof netInternals._createServerHandle === 'function' ? (netInternals._createServerHandle as CreateServerHandle) : null;
+
+/**
+ * Replace `net._createServerHandle` (null: as on a Node without it), for
+ * specs; returns the previous one.
+ * @internal
+ */
+export function _setCreateServerHandle(fn: CreateServerHandle | null): CreateServerHandle | null {
+  const prev = createServerHandle;
+  createServerHandle = fn;
+  return prev;
 }
 
 /** A Node-style system error (`code`, `errno`, `syscall`, `address`, `port`). @internal */
@@ -426,19 +366,37 @@ export function errnoError(errno: number, syscall: string, address: string, port
 }
 
 /**
- * Create, bind and listen a server handle synchronously. Throws the system
- * error (with `code`, e.g. EADDRINUSE) when bind or listen fails.
+ * Create, bind and listen a server handle synchronously: through the
+ * private binding when {@link nativeListenAvailable}, else through
+ * `net._createServerHandle` (the handle net.Server and cluster use; it
+ * works where process.binding does not, e.g. under the permission model).
+ * Throws the system error (with `code`, e.g. EADDRINUSE) when bind or
+ * listen fails, or an error with code `ERR_TORSION_NO_SYNC_BIND` when this
+ * Node offers neither (listenTCP could not know its port).
  * @internal
  */
-export function listenNative(address: string, port: number, ipv6: boolean, backlog: number): NativeTCPHandle {
-  const binding = tcpWrap as TCPWrapBinding;
-  const handle = new binding.TCP(binding.constants.SERVER);
-  let err = ipv6 ? handle.bind6(address, port, 0) : handle.bind(address, port);
-  if (err !== 0) {
-    handle.close();
-    throw errnoError(err, 'bind', address, port);
+export function listenHandle(address: string, port: number, ipv6: boolean, backlog: number): NativeTCPHandle {
+  let handle: NativeTCPHandle;
+  const b = nativeListenAvailable() ? bindings() : null;
+  if (b !== null) {
+    handle = new b.tcp.TCP(b.tcp.constants.SERVER);
+    const err = ipv6 ? handle.bind6(address, port, 0) : handle.bind(address, port);
+    if (err !== 0) {
+      handle.close();
+      throw errnoError(err, 'bind', address, port);
+    }
+  } else if (createServerHandle !== null) {
+    const h = createServerHandle(address, port, ipv6 ? 6 : 4, undefined, 0);
+    if (typeof h === 'number') throw errnoError(h, 'bind', address, port);
+    handle = h;
+  } else {
+    const err = new Error(
+      `cannot bind ${address}:${port} synchronously: this Node has neither process.binding('tcp_wrap') nor net._createServerHandle`,
+    ) as NodeJS.ErrnoException;
+    err.code = 'ERR_TORSION_NO_SYNC_BIND';
+    throw err;
   }
-  err = handle.listen(backlog);
+  const err = handle.listen(backlog);
   if (err !== 0) {
     handle.close();
     throw errnoError(err, 'listen', address, port);
