@@ -100,9 +100,26 @@ export interface LoopbackOptions {
  *
  * @example
  * ```ts
- * const server = new EchoServer();
- * const client = new GreetingClient(); // writes 'hi' and closes when echoed
- * await loopbackAsync(server, client);
+ * import { Protocol } from 'torsion/protocol';
+ * import { loopbackAsync } from 'torsion/testing';
+ *
+ * class EchoServer extends Protocol {
+ *   override dataReceived(data: Buffer): void {
+ *     this.transport!.write(data);
+ *   }
+ * }
+ * class GreetingClient extends Protocol {
+ *   received = Buffer.alloc(0);
+ *   override connectionMade(): void {
+ *     this.transport!.write(Buffer.from('hi'));
+ *   }
+ *   override dataReceived(data: Buffer): void {
+ *     this.received = Buffer.concat([this.received, data]);
+ *     this.transport!.loseConnection();
+ *   }
+ * }
+ * const client = new GreetingClient();
+ * await loopbackAsync(new EchoServer(), client);
  * expect(client.received.toString()).toBe('hi');
  * ```
  */

@@ -18,12 +18,22 @@ import { MemoryReactor } from './memory-reactor';
  *
  * @example
  * ```ts
+ * import { Failure } from 'torsion/failure';
+ * import { ConnectionRefusedError } from 'torsion/error';
+ * import { Protocol, ReconnectingClientFactory } from 'torsion/protocol';
+ * import { MemoryReactorClock } from 'torsion/testing';
+ *
  * const reactor = new MemoryReactorClock();
- * const factory = new MyReconnectingFactory();
- * reactor.connectTCP('example.com', 80, factory);
- * factory.clientConnectionFailed(reactor.connectors[0], new Failure(new ConnectionRefusedError()));
+ * const factory = new ReconnectingClientFactory();
+ * factory.protocol = Protocol;
+ * factory.clock = reactor; // retry on this fake clock, not on the global reactor
+ * const connector = reactor.connectTCP('example.com', 80, factory);
+ * factory.clientConnectionFailed(connector, new Failure(new ConnectionRefusedError()));
+ * expect(reactor.connectors[0].connectCalls).toBe(0);
  * reactor.advance(factory.delay); // the retry is due now
- * expect(reactor.tcpClients).toHaveLength(2);
+ * // A retry is connector.connect() on the same connector (no new tcpClients record).
+ * expect(reactor.connectors[0].connectCalls).toBe(1);
+ * expect(reactor.tcpClients).toHaveLength(1);
  * ```
  */
 export class MemoryReactorClock extends MemoryReactor implements IReactorTime {

@@ -49,11 +49,21 @@ const DEFAULT_HIGH_WATER = 64 * 1024;
  * buffer before the close.
  *
  * @example
+ * ```ts
+ * import { Protocol } from 'torsion/protocol';
+ * import { StringTransport } from 'torsion/testing';
+ *
+ * class Echo extends Protocol {
+ *   override dataReceived(data: Buffer): void {
+ *     this.transport!.write(data);
+ *   }
+ * }
  * const proto = new Echo();
  * const tr = new StringTransport();
  * proto.makeConnection(tr);
  * proto.dataReceived(Buffer.from('hi'));
  * expect(tr.value().toString()).toBe('hi');
+ * ```
  */
 export class StringTransport implements ITCPTransport {
   /** False until loseConnection() (or abortConnection()) is called. */
@@ -246,13 +256,29 @@ export class StringTransport implements ITCPTransport {
  * torsion reports what a real transport reports).
  *
  * @example
+ * ```ts
+ * import type { Failure } from 'torsion/failure';
+ * import { ConnectionDone } from 'torsion/error';
+ * import { LineReceiver } from 'torsion/protocols/basic';
+ * import { StringTransportWithDisconnection } from 'torsion/testing';
+ *
+ * class MyProtocol extends LineReceiver {
+ *   lostReason: Failure | null = null;
+ *   override lineReceived(line: Buffer): void {
+ *     if (line.toString() === 'QUIT') this.transport!.loseConnection();
+ *   }
+ *   override connectionLost(reason: Failure): void {
+ *     this.lostReason = reason;
+ *   }
+ * }
  * const tr = new StringTransportWithDisconnection();
  * const proto = new MyProtocol();
  * tr.protocol = proto;
  * proto.makeConnection(tr);
  * proto.dataReceived(Buffer.from('QUIT\r\n')); // the protocol calls loseConnection()
  * expect(tr.disconnecting).toBe(true);
- * expect(proto.lostReason?.check(ConnectionDone)).toBe(ConnectionDone); // recorded by MyProtocol.connectionLost
+ * expect(proto.lostReason?.check(ConnectionDone)).toBe(ConnectionDone);
+ * ```
  */
 export class StringTransportWithDisconnection extends StringTransport {
   /** The protocol told about the disconnection; set it before closing. */
