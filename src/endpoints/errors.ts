@@ -45,12 +45,24 @@ export class EndpointParseError extends TorsionError {
     description: string,
     field: string | null = null,
   ) {
-    super(`${message} (in endpoint description ${JSON.stringify(description)})`);
+    super(`${message} (in endpoint description ${JSON.stringify(description)})${colonHint(description)}`);
     this.kind = kind;
     this.code = `ERR_ENDPOINT_${kind}`;
     this.description = description;
     this.field = field;
   }
+}
+
+/**
+ * A keyword value that looks like an IPv6 address with unescaped colons
+ * (`interface=::1`): the colons split it into fields, and the error that
+ * results says nothing about why. Suggest the escaped form.
+ */
+function colonHint(description: string): string {
+  const m = /(?:^|:)([A-Za-z_][\w-]*)=((?:[0-9A-Fa-f]{0,4}(?<!\\):){2,}[0-9A-Fa-f.]*)/.exec(description);
+  if (m === null || m[2].includes('\\')) return '';
+  const [, key, value] = m;
+  return `; colons in a value must be escaped with a backslash, e.g. ${key}=${value.replace(/:/g, '\\:')}`;
 }
 
 /** One failed attempt of a {@link HostnameEndpoint}: where it went and why it failed. */
