@@ -12,6 +12,7 @@
  * @internal
  * @module
  */
+import { ArgTypeError } from './validate';
 import { isThenable } from './defer/deferred';
 import { Failure } from './defer/failure';
 import { Logger } from './logger';
@@ -199,7 +200,7 @@ export function checkBuilt<P>(built: P, owner: GuardOwner): P | null {
   guardResult(owner, 'buildProtocol', built);
   report(
     owner,
-    new TypeError('buildProtocol returned a Promise: it must return the protocol (or null) synchronously'),
+    new ArgTypeError('buildProtocol returned a Promise: it must return the protocol (or null) synchronously'),
     'buildProtocol',
   );
   return null;

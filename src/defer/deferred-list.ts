@@ -3,7 +3,7 @@
  * @module
  */
 import { Logger } from '../logger/index';
-import { describe } from '../validate';
+import { describe, ArgTypeError } from '../validate';
 import { Deferred, isThenable } from './deferred';
 import { FailureGroup, FirstError } from './errors';
 import { Failure } from './failure';
@@ -28,13 +28,13 @@ const log = new Logger('torsion.defer');
 
 function toDeferreds<T>(list: Iterable<DeferredLike<T>>, name: string): Deferred<T>[] {
   if (list == null || typeof (list as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw new TypeError(`${name} must be an iterable of Deferreds, got ${describe(list)}`);
+    throw new ArgTypeError(`${name} must be an iterable of Deferreds, got ${describe(list)}`);
   }
   const out: Deferred<T>[] = [];
   for (const d of list) {
     if (d instanceof Deferred) out.push(d);
     else if (isThenable(d)) out.push(Deferred.fromPromise(d));
-    else throw new TypeError(`${name}[${out.length}] must be a Deferred or a Promise, got ${describe(d)}`);
+    else throw new ArgTypeError(`${name}[${out.length}] must be a Deferred or a Promise, got ${describe(d)}`);
   }
   return out;
 }

@@ -6,7 +6,7 @@
 import type { IReactorTime } from '../interfaces/time';
 import { RuntimeError } from '../errors';
 import { Logger } from '../logger/index';
-import { checkDelay, checkFunction, describe } from '../validate';
+import { checkDelay, checkFunction, describe, ArgTypeError } from '../validate';
 import { DebugInfo, captureStack, getDebugging, markHandled, watchForUnhandled } from './debug';
 import { AlreadyCalledError, CancelledError, TimeoutError } from './errors';
 import { Failure } from './failure';
@@ -151,7 +151,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    */
   callback(result: T): void {
     if (result instanceof Deferred) {
-      throw new TypeError('callback() cannot take a Deferred: return it from a callback, or use chainDeferred()');
+      throw new ArgTypeError('callback() cannot take a Deferred: return it from a callback, or use chainDeferred()');
     }
     this.#start(result, Deferred.prototype.callback);
   }
@@ -240,7 +240,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   addTimeout(seconds: number, clock: IReactorTime, onTimeoutCancel?: ((result: unknown, timeout: number) => unknown) | null): Deferred<T> {
     checkDelay('seconds', seconds);
     if (clock == null || typeof clock.callLater !== 'function') {
-      throw new TypeError(`clock must be an IReactorTime (with callLater), got ${describe(clock)}`);
+      throw new ArgTypeError(`clock must be an IReactorTime (with callLater), got ${describe(clock)}`);
     }
     if (onTimeoutCancel != null) checkFunction('onTimeoutCancel', onTimeoutCancel);
     let timedOut = false;
@@ -262,8 +262,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * @returns this Deferred.
    */
   chainDeferred(d: Deferred<T>): Deferred<void> {
-    if (!(d instanceof Deferred)) throw new TypeError(`d must be a Deferred, got ${describe(d)}`);
-    if (d === (this as unknown)) throw new TypeError('A Deferred cannot be chained to itself');
+    if (!(d instanceof Deferred)) throw new ArgTypeError(`d must be a Deferred, got ${describe(d)}`);
+    if (d === (this as unknown)) throw new ArgTypeError('A Deferred cannot be chained to itself');
     return this.#add(CHAIN, d as unknown as unknown[], CHAIN, d as unknown as unknown[]);
   }
 
@@ -326,7 +326,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           current.#running = false;
           if (out instanceof Deferred) {
             if (out === current) {
-              current.#result = new Failure(new TypeError('A callback returned the Deferred it was added to; that would wait forever'));
+              current.#result = new Failure(new ArgTypeError('A callback returned the Deferred it was added to; that would wait forever'));
               continue;
             }
             if (!out.#called || out.#paused > 0 || out.#result instanceof Deferred) {
@@ -413,7 +413,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    */
   static fromPromise<T>(promise: PromiseLike<T>): Deferred<T> {
     if (promise instanceof Deferred) return promise;
-    if (!isThenable(promise)) throw new TypeError(`promise must be a Promise or thenable, got ${describe(promise)}`);
+    if (!isThenable(promise)) throw new ArgTypeError(`promise must be a Promise or thenable, got ${describe(promise)}`);
     const d = new Deferred<T>();
     promise.then(
       (value) => settleFromPromise(d, false, value),
@@ -443,7 +443,7 @@ function settleFromPromise<T>(d: Deferred<T>, failed: boolean, value: unknown): 
 
 function argList(name: string, args: unknown): unknown[] | undefined {
   if (args == null) return undefined;
-  if (!Array.isArray(args)) throw new TypeError(`${name} must be an array, got ${describe(args)}`);
+  if (!Array.isArray(args)) throw new ArgTypeError(`${name} must be an array, got ${describe(args)}`);
   return args.length > 0 ? args : undefined;
 }
 

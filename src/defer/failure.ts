@@ -8,6 +8,7 @@
  * the place that wrapped it, which is the closest thing JavaScript offers.
  * @module
  */
+import { ArgRangeError } from '../validate';
 import { inspect } from 'node:util';
 
 /** Anything `check`/`trap` accept: a class (matched with `instanceof`) or a class name. */
@@ -23,7 +24,7 @@ export type FailureType = Function | string;
  * @example
  * ```ts
  * import { Failure } from 'torsion/failure';
- * const f = new Failure(new RangeError('too big'));
+ * const f = new Failure(new ArgRangeError('too big'));
  * f.check(TypeError, RangeError); // RangeError
  * f.getErrorMessage();            // 'too big'
  * ```

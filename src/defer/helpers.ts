@@ -3,7 +3,7 @@
  * `ensureDeferred`.
  * @module
  */
-import { checkFunction, describe } from '../validate';
+import { checkFunction, describe, ArgTypeError } from '../validate';
 import { Deferred, isThenable, type Settled } from './deferred';
 import { Failure } from './failure';
 
@@ -68,5 +68,5 @@ export function ensureDeferred<T>(coro: PromiseLike<T> | Deferred<T>): Deferred<
   if (coro instanceof Deferred) return coro;
   if (isThenable(coro)) return Deferred.fromPromise(coro);
   const hint = typeof coro === 'function' ? ' (did you pass the async function instead of calling it?)' : '';
-  throw new TypeError(`ensureDeferred() expects a Promise or a Deferred, got ${describe(coro)}${hint}`);
+  throw new ArgTypeError(`ensureDeferred() expects a Promise or a Deferred, got ${describe(coro)}${hint}`);
 }

@@ -11,7 +11,7 @@ import type { IStreamClientEndpoint } from '../interfaces/endpoints';
 import type { IProtocol, IProtocolFactory } from '../interfaces/protocol';
 import type { IReactorTCP } from '../interfaces/tcp';
 import type { IReactorTime } from '../interfaces/time';
-import { checkDelay, checkPort, checkString, describe } from '../validate';
+import { checkDelay, checkPort, checkString, describe, ArgTypeError, ArgRangeError } from '../validate';
 import { formatHostPort } from './errors';
 import { HostnameConnection } from './happy-eyeballs';
 import { type HostResolver, defaultResolver, resolveHost } from './resolver';
@@ -86,7 +86,7 @@ export class HostnameEndpoint implements IStreamClientEndpoint {
     const attemptDelay = options.attemptDelay ?? DEFAULT_ATTEMPT_DELAY;
     checkDelay('attemptDelay', attemptDelay);
     if (options.resolver !== undefined && typeof options.resolver !== 'function') {
-      throw new TypeError(`resolver must be a function, got ${describe(options.resolver)}`);
+      throw new ArgTypeError(`resolver must be a function, got ${describe(options.resolver)}`);
     }
     this.reactor = reactor;
     this.host = host.normalize('NFC');
@@ -102,7 +102,7 @@ export class HostnameEndpoint implements IStreamClientEndpoint {
     const asciiHost = this.#asciiHost;
     if (asciiHost === null) {
       const d = new Deferred<P>();
-      d.errback(new RangeError(`Invalid hostname: ${JSON.stringify(this.host)}`));
+      d.errback(new ArgRangeError(`Invalid hostname: ${JSON.stringify(this.host)}`));
       return d;
     }
     const connection = new HostnameConnection<P>({

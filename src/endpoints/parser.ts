@@ -9,6 +9,7 @@
  *   those characters into a value (`interface=\:\:1` is `::1`).
  * @module
  */
+import { ArgTypeError } from '../validate';
 import { EndpointParseError } from './errors';
 
 /** A description split into its prefix, positional fields and keyword fields. */
@@ -33,7 +34,7 @@ export interface ParsedDescription {
  */
 export function parseDescription(description: string): ParsedDescription {
   if (typeof description !== 'string') {
-    throw new TypeError(`description must be a string, got ${description === null ? 'null' : typeof description}`);
+    throw new ArgTypeError(`description must be a string, got ${description === null ? 'null' : typeof description}`);
   }
   const args: string[] = [];
   const kwargs = new Map<string, string>();
@@ -109,6 +110,6 @@ export function parseDescription(description: string): ParsedDescription {
  * ```
  */
 export function quoteStringArgument(argument: string): string {
-  if (typeof argument !== 'string') throw new TypeError('argument must be a string');
+  if (typeof argument !== 'string') throw new ArgTypeError('argument must be a string');
   return argument.replace(/[\\:=]/g, (c) => `\\${c}`);
 }

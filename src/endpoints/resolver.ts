@@ -8,6 +8,7 @@
  * `all: true`), and tests pass their own.
  * @module
  */
+import { ArgTypeError } from '../validate';
 import { isThenable } from '../guard';
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
@@ -129,7 +130,7 @@ export function resolveHost(resolver: HostResolver, host: string, family: Addres
 
 function usableAddresses(answer: unknown, family: AddressFamily): string[] {
   if (!Array.isArray(answer)) {
-    throw new TypeError(`The resolver must give a list of addresses, got ${answer === null ? 'null' : typeof answer}`);
+    throw new ArgTypeError(`The resolver must give a list of addresses, got ${answer === null ? 'null' : typeof answer}`);
   }
   const seen = new Set<string>();
   for (const entry of answer as unknown[]) {

@@ -13,7 +13,7 @@ import type { IListeningPort } from '../interfaces/connector';
 import type { IStreamClientEndpoint, IStreamServerEndpoint } from '../interfaces/endpoints';
 import type { IProtocol, IProtocolFactory } from '../interfaces/protocol';
 import type { ConnectTCPOptions, IReactorTCP } from '../interfaces/tcp';
-import { checkCount, checkDelay, checkPort, checkString, describe } from '../validate';
+import { checkCount, checkDelay, checkPort, checkString, describe, ArgTypeError } from '../validate';
 import { type HostResolver, defaultResolver, resolveHost } from './resolver';
 import { WrappingFactory } from './wrapping-factory';
 
@@ -42,7 +42,7 @@ export interface TCPServerEndpointOptions {
 /** Throw unless `reactor` is an object (endpoints only call it later). @internal */
 export function checkReactor(reactor: unknown): void {
   if (reactor === null || (typeof reactor !== 'object' && typeof reactor !== 'function')) {
-    throw new TypeError(`reactor must be a reactor object, got ${describe(reactor)}`);
+    throw new ArgTypeError(`reactor must be a reactor object, got ${describe(reactor)}`);
   }
 }
 
@@ -62,7 +62,7 @@ export function checkBindAddress(bindAddress: unknown): [string, number] | strin
     checkPort('bindAddress[1]', bindAddress[1]);
     return [bindAddress[0], bindAddress[1]];
   }
-  throw new TypeError(`bindAddress must be a host string or a [host, port] pair, got ${describe(bindAddress)}`);
+  throw new ArgTypeError(`bindAddress must be a host string or a [host, port] pair, got ${describe(bindAddress)}`);
 }
 
 /**
@@ -160,7 +160,7 @@ export class TCP6ClientEndpoint implements IStreamClientEndpoint {
     checkString('host', host);
     checkPort('port', port);
     if (options.resolver !== undefined && typeof options.resolver !== 'function') {
-      throw new TypeError(`resolver must be a function, got ${describe(options.resolver)}`);
+      throw new ArgTypeError(`resolver must be a function, got ${describe(options.resolver)}`);
     }
     this.reactor = reactor;
     this.host = host;

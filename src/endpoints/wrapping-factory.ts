@@ -3,6 +3,7 @@
  * the connector's callbacks into one Deferred of the user's protocol.
  * @module
  */
+import { ArgTypeError } from '../validate';
 import { isThenable } from '../guard';
 import type { IAddress } from '../interfaces/address';
 import type { IConnector } from '../interfaces/connector';
@@ -121,7 +122,7 @@ function hookMakeConnection<P extends IProtocol>(proto: P, onConnection: Deferre
   const target = proto as { makeConnection: (t: ITransport) => unknown };
   const original = target.makeConnection;
   if (typeof original !== 'function') {
-    throw new TypeError(`The factory built ${describeProtocol(proto)}, which has no makeConnection method; return an IProtocol`);
+    throw new ArgTypeError(`The factory built ${describeProtocol(proto)}, which has no makeConnection method; return an IProtocol`);
   }
   const ownDescriptor = Object.getOwnPropertyDescriptor(target, 'makeConnection');
   const restore = (): void => {
@@ -168,7 +169,7 @@ function hookMakeConnection<P extends IProtocol>(proto: P, onConnection: Deferre
   try {
     Object.defineProperty(target, 'makeConnection', { value: hook, configurable: true, writable: true, enumerable: false });
   } catch (err) {
-    throw new TypeError(
+    throw new ArgTypeError(
       `Cannot watch ${describeProtocol(proto)} for connectionMade: the object is frozen or makeConnection is not configurable`,
       { cause: err },
     );

@@ -5,6 +5,7 @@
  * events.
  * @module
  */
+import { ArgTypeError } from '../validate';
 import type { Failure } from '../defer/failure';
 import type { ILogObserver, LogEvent, LogLevel } from '../interfaces/logger';
 
@@ -38,7 +39,7 @@ export class LogPublisher {
 
   /** Add an observer. While any observer is added, the default stderr one is silent. */
   addObserver(observer: ILogObserver): void {
-    if (typeof observer !== 'function') throw new TypeError('observer must be a function');
+    if (typeof observer !== 'function') throw new ArgTypeError('observer must be a function');
     this.#observers.push(observer);
   }
 

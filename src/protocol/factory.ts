@@ -1,3 +1,4 @@
+import { ArgTypeError } from '../validate';
 import { guardResult, loggingOwner } from '../guard';
 import type { Failure } from '../defer/failure';
 import type { IAddress } from '../interfaces/address';
@@ -57,7 +58,7 @@ export class Factory<P extends IProtocol = IProtocol> implements IProtocolFactor
   /** Make a protocol for `addr`, with `factory` set; null refuses the connection. */
   buildProtocol(_addr: IAddress): P | null {
     if (this.protocol === null) {
-      throw new TypeError(`${this.constructor.name}.protocol is not set; set it or override buildProtocol`);
+      throw new ArgTypeError(`${this.constructor.name}.protocol is not set; set it or override buildProtocol`);
     }
     const p = new this.protocol();
     (p as { factory?: unknown }).factory = this;

@@ -3,6 +3,7 @@
  * exponential back-off, as Twisted's `protocol.ReconnectingClientFactory`.
  * @module
  */
+import { ArgTypeError } from '../validate';
 import type { Failure } from '../defer/failure';
 import { NotConnectingError } from '../errors';
 import type { IConnector } from '../interfaces/connector';
@@ -102,7 +103,7 @@ export class ReconnectingClientFactory<P extends IProtocol = IProtocol> extends 
     }
     const target = connector ?? this.connector;
     if (target === null || target === undefined) {
-      throw new TypeError('retry() has no connector to retry: pass one, or let clientConnectionFailed/Lost record it');
+      throw new ArgTypeError('retry() has no connector to retry: pass one, or let clientConnectionFailed/Lost record it');
     }
     this.retries += 1;
     if (this.maxRetries !== null && this.retries > this.maxRetries) {

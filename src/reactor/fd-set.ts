@@ -20,7 +20,7 @@
 import { Failure } from '../defer/failure';
 import type { IFileDescriptor, IHandleDescriptor, IReadDescriptor, IWriteDescriptor } from '../interfaces/fdset';
 import type { Logger } from '../logger';
-import { describe } from '../validate';
+import { describe, ArgTypeError } from '../validate';
 
 type Mode = 'read' | 'write';
 
@@ -33,10 +33,10 @@ function isHandleDescriptor(d: unknown): d is IHandleDescriptor {
 
 function checkDescriptor(name: string, d: unknown, hook: 'doRead' | 'doWrite'): asserts d is IFileDescriptor {
   if (d === null || typeof d !== 'object') {
-    throw new TypeError(`${name} must be a file descriptor object, got ${describe(d)}`);
+    throw new ArgTypeError(`${name} must be a file descriptor object, got ${describe(d)}`);
   }
   if (!isHandleDescriptor(d) && typeof (d as unknown as Record<string, unknown>)[hook] !== 'function') {
-    throw new TypeError(
+    throw new ArgTypeError(
       `${name} must have ${hook}() (a raw descriptor) or _startReadingHandle()/_stopReadingHandle() (a handle descriptor)`,
     );
   }

@@ -18,7 +18,7 @@ import type { Port } from '../tcp/port';
 import { connectTCP, listenTCP } from '../tcp/reactor-tcp';
 import { guardApply, guardCall, loggingOwner } from '../guard';
 import { Logger } from '../logger';
-import { checkFunction, checkString, describe } from '../validate';
+import { checkFunction, checkString, describe, ArgTypeError, ArgRangeError } from '../validate';
 import type { DelayedCall } from './delayed-call';
 import { DescriptorSet } from './fd-set';
 import { resolveName } from './resolve';
@@ -90,7 +90,7 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
 
   constructor(options: ReactorOptions = {}) {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`options must be an object, got ${describe(options)}`);
+      throw new ArgTypeError(`options must be an object, got ${describe(options)}`);
     }
     this.#defaultInstallSignals = options.installSignalHandlers ?? false;
     this.#timers = new TimerQueue(this.log, readClock);
@@ -147,7 +147,7 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
    * @throws ReactorAlreadyRunning if running; ReactorNotRestartable if it ran and stopped.
    */
   run(opts: RunOptions = {}): Promise<void> {
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`opts must be an object, got ${describe(opts)}`);
+    if (opts === null || typeof opts !== 'object') throw new ArgTypeError(`opts must be an object, got ${describe(opts)}`);
     if (this.#started) throw new ReactorAlreadyRunning();
     if (this.#startedBefore) throw new ReactorNotRestartable();
     this.#installSignals = opts.installSignalHandlers ?? this.#defaultInstallSignals;
@@ -212,7 +212,7 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
     ...args: A
   ): TriggerId {
     if (!PHASES.includes(phase)) {
-      throw new TypeError(`phase must be 'before', 'during' or 'after', got ${describe(phase)}`);
+      throw new ArgTypeError(`phase must be 'before', 'during' or 'after', got ${describe(phase)}`);
     }
     checkString('eventType', eventType);
     checkFunction('fn', fn);
@@ -233,10 +233,10 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
    */
   removeSystemEventTrigger(id: TriggerId): void {
     if (!(id instanceof SystemEventTrigger) || !PHASES.includes(id.phase)) {
-      throw new TypeError(`id must be a trigger id returned by addSystemEventTrigger, got ${describe(id)}`);
+      throw new ArgTypeError(`id must be a trigger id returned by addSystemEventTrigger, got ${describe(id)}`);
     }
     const event = this.#events.get(id.eventType);
-    if (event === undefined) throw new RangeError(`No trigger was ever added for the event ${JSON.stringify(id.eventType)}`);
+    if (event === undefined) throw new ArgRangeError(`No trigger was ever added for the event ${JSON.stringify(id.eventType)}`);
     event.remove(id);
   }
 

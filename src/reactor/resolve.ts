@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { Deferred } from '../defer/deferred';
 import { DNSLookupError } from '../errors';
 import type { IDelayedCall, IReactorTime } from '../interfaces/time';
-import { checkDelay, checkString, describe } from '../validate';
+import { checkDelay, checkString, describe, ArgTypeError } from '../validate';
 
 /** Twisted's default resolver timeouts; the lookup gives up after their sum. @internal */
 export const DEFAULT_RESOLVE_TIMEOUTS: readonly number[] = [1, 3, 11, 45];
@@ -26,7 +26,7 @@ export function resolveName(name: string, timeouts: readonly number[] | undefine
   checkString('name', name);
   let total = 0;
   if (timeouts !== undefined) {
-    if (!Array.isArray(timeouts)) throw new TypeError(`timeouts must be an array of seconds, got ${describe(timeouts)}`);
+    if (!Array.isArray(timeouts)) throw new ArgTypeError(`timeouts must be an array of seconds, got ${describe(timeouts)}`);
     timeouts.forEach((t, i) => checkDelay(`timeouts[${i}]`, t));
     for (const t of timeouts) total += t;
   } else {

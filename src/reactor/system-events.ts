@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import { ArgRangeError } from '../validate';
 import { isThenable } from '../guard';
 import { Failure } from '../defer/failure';
 import type { EventPhase, TriggerId } from '../interfaces/core';
@@ -77,7 +78,7 @@ export class ThreePhaseEvent {
     const list = this[trigger.phase];
     const i = list.indexOf(trigger);
     if (i < 0) {
-      throw new RangeError(`The ${trigger.phase} ${trigger.eventType} trigger was already removed or has already run`);
+      throw new ArgRangeError(`The ${trigger.phase} ${trigger.eventType} trigger was already removed or has already run`);
     }
     list.splice(i, 1);
   }

@@ -3,6 +3,7 @@
  * `cooperate` and `coiterate`.
  * @module
  */
+import { ArgTypeError } from '../validate';
 import { isThenable } from '../guard';
 import { performance } from 'node:perf_hooks';
 import { Deferred } from '../defer';
@@ -55,7 +56,7 @@ function iteratorOf<T>(it: CooperativeIterable<T>): Iterator<T> {
   if (it !== null && it !== undefined && typeof (it as Iterable<T>)[Symbol.iterator] === 'function') {
     return (it as Iterable<T>)[Symbol.iterator]();
   }
-  throw new TypeError('cooperate() needs an iterator or an iterable (a generator object, an array, ...)');
+  throw new ArgTypeError('cooperate() needs an iterator or an iterable (a generator object, an array, ...)');
 }
 
 /**

@@ -16,7 +16,7 @@ import type { ITCPTransport } from '../interfaces/transport';
 import { guardCall, guardResult, whereOf } from '../guard';
 import { Logger } from '../logger';
 import { isBufferedProtocol } from '../protocol/protocol';
-import { checkBytes, describe } from '../validate';
+import { checkBytes, describe, ArgTypeError } from '../validate';
 import { DEFAULT_HIGH_WATER, WriteFlow } from './flow';
 import { NativeStream } from './native-stream';
 import { SHARED_READ_BUFFER, type SocketOwner, type TransportSocket, linger, startSocketReading } from './socket';
@@ -156,7 +156,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
 
   /** Write every buffer in `data`, in order. @throws TypeError for a non-bytes element. */
   writeSequence(data: ReadonlyArray<Buffer | Uint8Array>): void {
-    if (!Array.isArray(data)) throw new TypeError(`data must be an array of Buffers, got ${describe(data)}`);
+    if (!Array.isArray(data)) throw new ArgTypeError(`data must be an array of Buffers, got ${describe(data)}`);
     for (let i = 0; i < data.length; i++) checkBytes(`data[${i}]`, data[i]);
     for (let i = 0; i < data.length; i++) this.write(data[i]);
   }

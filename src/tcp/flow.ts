@@ -9,7 +9,7 @@ import { RuntimeError } from '../errors';
 import { FAILED, type GuardOwner, guardCall, guardResult } from '../guard';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import type { IProtocol } from '../interfaces/protocol';
-import { checkCount, describe } from '../validate';
+import { checkCount, describe, ArgRangeError } from '../validate';
 
 /** asyncio's default high-water mark (bytes); the low one defaults to a quarter. */
 export const DEFAULT_HIGH_WATER = 64 * 1024;
@@ -57,7 +57,7 @@ export class WriteFlow {
     if (low !== undefined) checkCount('low', low);
     const h = high ?? (low === undefined ? DEFAULT_HIGH_WATER : 4 * low);
     const l = low ?? Math.floor(h / 4);
-    if (!(h >= l && l >= 0)) throw new RangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
+    if (!(h >= l && l >= 0)) throw new ArgRangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
     this.high = h;
     this.low = l;
   }

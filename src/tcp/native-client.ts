@@ -11,6 +11,7 @@
  * @internal
  * @module
  */
+import { ArgTypeError } from '../validate';
 import { isIP } from 'node:net';
 import { getSystemErrorMap } from 'node:util';
 import { type Bindings, type ConnectReq, type NativeTCPClientHandle, bindings, uvCode } from './bindings';
@@ -96,7 +97,7 @@ export function connectStream(stream: NativeStream, host: string, port: number, 
   if (bind !== null) {
     [localAddress, localPort] = bind;
     if (isIP(localAddress) === 0) {
-      const e = new TypeError(`Invalid IP address: ${localAddress}`) as NodeJS.ErrnoException;
+      const e = new ArgTypeError(`Invalid IP address: ${localAddress}`) as NodeJS.ErrnoException;
       e.code = 'ERR_INVALID_IP_ADDRESS';
       return e;
     }

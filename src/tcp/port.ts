@@ -2,6 +2,7 @@
  * `Port`: what listenTCP returns (Twisted's `tcp.Port`).
  * @module
  */
+import { ArgTypeError } from '../validate';
 import * as net from 'node:net';
 import { type IPv4Address, type IPv6Address, ipAddress } from '../address';
 import { Deferred } from '../defer/deferred';
@@ -116,7 +117,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
     const address = this.interface === '' ? '0.0.0.0' : this.interface === 'localhost' ? '127.0.0.1' : this.interface;
     if (!ipv6 && net.isIP(address) !== 4) {
       throw new CannotListenError(this.interface, this.port, {
-        cause: new TypeError(`interface must be an IP address literal, got ${JSON.stringify(this.interface)}`),
+        cause: new ArgTypeError(`interface must be an IP address literal, got ${JSON.stringify(this.interface)}`),
       });
     }
     let handle: NativeTCPHandle;

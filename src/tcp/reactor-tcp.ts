@@ -5,7 +5,7 @@
  */
 import type { ConnectTCPOptions, ListenTCPOptions } from '../interfaces/tcp';
 import type { IClientFactory, IProtocolFactory } from '../interfaces/protocol';
-import { checkPort, describe } from '../validate';
+import { checkPort, describe, ArgTypeError } from '../validate';
 import { Connector } from './connector';
 import { Port } from './port';
 import {
@@ -44,7 +44,7 @@ export function connectTCP(
   checkHost(host);
   checkPort('port', port);
   checkMethods('factory', factory, CLIENT_FACTORY_METHODS);
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
+  if (options === null || typeof options !== 'object') throw new ArgTypeError(`options must be an object, got ${describe(options)}`);
   const timeout = checkConnectTimeout(options.timeout);
   const bindAddress = checkBindAddress(options.bindAddress);
   const connector = new Connector(host, port, factory, timeout, bindAddress, reactor);
@@ -66,7 +66,7 @@ export function listenTCP(
 ): Port {
   checkPort('port', port);
   checkMethods('factory', factory, FACTORY_METHODS);
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
+  if (options === null || typeof options !== 'object') throw new ArgTypeError(`options must be an object, got ${describe(options)}`);
   const [backlog, iface] = checkListenOptions(options.backlog, options.interface);
   const p = new Port(port, factory, backlog, iface, reactor);
   p.startListening();

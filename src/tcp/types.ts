@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import type { IReactorCore } from '../interfaces/core';
 import type { IFileDescriptor, IReactorFDSet } from '../interfaces/fdset';
 import type { IReactorTime } from '../interfaces/time';
-import { checkCount, checkDelay, checkPort, checkString, describe } from '../validate';
+import { checkCount, checkDelay, checkPort, checkString, describe, ArgTypeError } from '../validate';
 
 /**
  * The reactor services a TCP transport uses: time (timeouts), core
@@ -47,7 +47,7 @@ export function checkBindAddress(bindAddress: unknown): BindAddress | null {
     checkPort('bindAddress[1]', bindAddress[1]);
     return [bindAddress[0], bindAddress[1]];
   }
-  throw new TypeError(`bindAddress must be a host string or a [host, port] pair, got ${describe(bindAddress)}`);
+  throw new ArgTypeError(`bindAddress must be a host string or a [host, port] pair, got ${describe(bindAddress)}`);
 }
 
 /**
@@ -56,7 +56,7 @@ export function checkBindAddress(bindAddress: unknown): BindAddress | null {
  */
 export function checkHost(host: unknown): asserts host is string {
   checkString('host', host);
-  if (host.length === 0) throw new TypeError('host must be a non-empty host name or IP address');
+  if (host.length === 0) throw new ArgTypeError('host must be a non-empty host name or IP address');
 }
 
 /**
@@ -77,11 +77,11 @@ export function checkListenOptions(backlog: unknown, iface: unknown): [number, s
  */
 export function checkMethods(name: string, value: unknown, methods: readonly string[]): void {
   if (value === null || typeof value !== 'object') {
-    throw new TypeError(`${name} must be an object with ${methods.join('/')}, got ${describe(value)}`);
+    throw new ArgTypeError(`${name} must be an object with ${methods.join('/')}, got ${describe(value)}`);
   }
   for (const m of methods) {
     if (typeof (value as Record<string, unknown>)[m] !== 'function') {
-      throw new TypeError(`${name}.${m} must be a function, got ${describe((value as Record<string, unknown>)[m])}`);
+      throw new ArgTypeError(`${name}.${m} must be a function, got ${describe((value as Record<string, unknown>)[m])}`);
     }
   }
 }

@@ -14,7 +14,7 @@ import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import type { IHalfCloseableProtocol, IProtocol, IWriteFlowControlled } from '../interfaces/protocol';
 import type { ITCPTransport } from '../interfaces/transport';
 import { Logger } from '../logger';
-import { checkBytes, describe } from '../validate';
+import { checkBytes, describe, ArgTypeError } from '../validate';
 import { resolveWriteBufferLimits } from './string-transport';
 
 const log = new Logger('torsion.testing');
@@ -131,7 +131,7 @@ export class FakeTransport implements ITCPTransport {
   }
 
   writeSequence(data: ReadonlyArray<Buffer | Uint8Array>): void {
-    if (!Array.isArray(data)) throw new TypeError(`data must be an array of Buffers, got ${describe(data)}`);
+    if (!Array.isArray(data)) throw new ArgTypeError(`data must be an array of Buffers, got ${describe(data)}`);
     for (let i = 0; i < data.length; i++) checkBytes(`data[${i}]`, data[i]);
     for (const chunk of data) this.write(chunk);
   }
@@ -166,14 +166,14 @@ export class FakeTransport implements ITCPTransport {
   // ---- TCP options --------------------------------------------------------
 
   setTcpNoDelay(enabled: boolean): void {
-    if (typeof enabled !== 'boolean') throw new TypeError(`enabled must be a boolean, got ${describe(enabled)}`);
+    if (typeof enabled !== 'boolean') throw new ArgTypeError(`enabled must be a boolean, got ${describe(enabled)}`);
     this.#noDelay = enabled;
   }
   getTcpNoDelay(): boolean {
     return this.#noDelay;
   }
   setTcpKeepAlive(enabled: boolean): void {
-    if (typeof enabled !== 'boolean') throw new TypeError(`enabled must be a boolean, got ${describe(enabled)}`);
+    if (typeof enabled !== 'boolean') throw new ArgTypeError(`enabled must be a boolean, got ${describe(enabled)}`);
     this.#keepAlive = enabled;
   }
   getTcpKeepAlive(): boolean {

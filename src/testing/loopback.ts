@@ -13,7 +13,7 @@ import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import type { IProtocol } from '../interfaces/protocol';
 import type { IReactorTime } from '../interfaces/time';
 import type { ITCPTransport } from '../interfaces/transport';
-import { checkBytes, checkFunction, describe } from '../validate';
+import { checkBytes, checkFunction, describe, ArgTypeError, ArgRangeError } from '../validate';
 import { resolveWriteBufferLimits } from './string-transport';
 
 /**
@@ -37,7 +37,7 @@ export class LoopbackQueue {
   }
   /** Remove and return the oldest item. @throws RangeError when empty. */
   get(): Buffer | null {
-    if (this.#items.length === 0) throw new RangeError('LoopbackQueue.get: the queue is empty');
+    if (this.#items.length === 0) throw new ArgRangeError('LoopbackQueue.get: the queue is empty');
     return this.#items.shift()!;
   }
   /** How many items wait (Twisted tests the queue's truth value instead). */
@@ -215,7 +215,7 @@ class LoopbackTransport implements ITCPTransport {
     this.#queue.put(Buffer.from(data));
   }
   writeSequence(data: ReadonlyArray<Buffer | Uint8Array>): void {
-    if (!Array.isArray(data)) throw new TypeError(`data must be an array of Buffers, got ${describe(data)}`);
+    if (!Array.isArray(data)) throw new ArgTypeError(`data must be an array of Buffers, got ${describe(data)}`);
     for (let i = 0; i < data.length; i++) checkBytes(`data[${i}]`, data[i]);
     if (this.disconnecting) return;
     this.#queue.put(Buffer.concat(data));

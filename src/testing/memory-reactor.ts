@@ -23,7 +23,7 @@ import type {
 import type { IClientFactory, IProtocolFactory } from '../interfaces/protocol';
 import type { ConnectTCPOptions, IReactorTCP, ListenTCPOptions } from '../interfaces/tcp';
 import type { ITransport } from '../interfaces/transport';
-import { checkCount, checkFunction, checkPort, checkString } from '../validate';
+import { checkCount, checkFunction, checkPort, checkString, ArgTypeError, ArgRangeError } from '../validate';
 
 /** One connectTCP call, as recorded in {@link MemoryReactor.tcpClients}. */
 export interface TCPClientRecord {
@@ -221,7 +221,7 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
     fn: (...args: A) => unknown,
     ...args: A
   ): TriggerId {
-    if (!PHASES.includes(phase)) throw new TypeError(`phase must be 'before', 'during' or 'after', got ${String(phase)}`);
+    if (!PHASES.includes(phase)) throw new ArgTypeError(`phase must be 'before', 'during' or 'after', got ${String(phase)}`);
     checkString('eventType', eventType);
     checkFunction('fn', fn);
     const byEvent = (this.triggers[phase] ??= {});
@@ -234,10 +234,10 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
    * @throws TypeError for an id this reactor did not hand out; RangeError if already removed.
    */
   removeSystemEventTrigger(id: TriggerId): void {
-    if (!(id instanceof RecordedTrigger)) throw new TypeError('id must be a trigger id returned by addSystemEventTrigger');
+    if (!(id instanceof RecordedTrigger)) throw new ArgTypeError('id must be a trigger id returned by addSystemEventTrigger');
     const list = this.triggers[id.phase]?.[id.eventType];
     const i = list ? list.indexOf(id._entry) : -1;
-    if (i < 0) throw new RangeError('This trigger was already removed');
+    if (i < 0) throw new ArgRangeError('This trigger was already removed');
     list!.splice(i, 1);
   }
   /** Not supported. @throws Error: MemoryReactor does not run system events. */
@@ -390,9 +390,9 @@ function isHandleDescriptor(d: unknown): d is IHandleDescriptor {
 function checkFactory(factory: unknown, client: boolean): void {
   const f = factory as Partial<IClientFactory> | null;
   if (typeof f !== 'object' || f === null || typeof f.buildProtocol !== 'function') {
-    throw new TypeError('factory must be a protocol factory (with buildProtocol)');
+    throw new ArgTypeError('factory must be a protocol factory (with buildProtocol)');
   }
   if (client && typeof f.startedConnecting !== 'function') {
-    throw new TypeError('factory must be a client factory (with startedConnecting)');
+    throw new ArgTypeError('factory must be a client factory (with startedConnecting)');
   }
 }

@@ -11,7 +11,7 @@ import type { IAddress } from '../interfaces/address';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import type { IProtocol } from '../interfaces/protocol';
 import type { ITCPTransport } from '../interfaces/transport';
-import { checkBytes, checkCount, describe } from '../validate';
+import { checkBytes, checkCount, describe, ArgTypeError, ArgRangeError } from '../validate';
 
 /** The state of a {@link StringTransport} in its role as a push producer. */
 export type ProducerState = 'producing' | 'paused' | 'stopped';
@@ -126,7 +126,7 @@ export class StringTransport implements ITCPTransport {
 
   /** Record each element of `data` in order. @throws TypeError if any element is not bytes. */
   writeSequence(data: ReadonlyArray<Buffer | Uint8Array>): void {
-    if (!Array.isArray(data)) throw new TypeError(`data must be an array of Buffers, got ${describe(data)}`);
+    if (!Array.isArray(data)) throw new ArgTypeError(`data must be an array of Buffers, got ${describe(data)}`);
     // Check everything first so a bad element does not leave a half-recorded sequence.
     for (let i = 0; i < data.length; i++) checkBytes(`data[${i}]`, data[i]);
     for (const chunk of data) this.#append(chunk);
@@ -301,7 +301,7 @@ export class StringTransportWithDisconnection extends StringTransport {
     if (!this.connected) return;
     const protocol = this.protocol;
     if (protocol === null) {
-      throw new TypeError('StringTransportWithDisconnection.protocol is not set: assign the protocol before closing');
+      throw new ArgTypeError('StringTransportWithDisconnection.protocol is not set: assign the protocol before closing');
     }
     this.connected = false;
     protocol.connectionLost(new Failure(reason));
@@ -309,7 +309,7 @@ export class StringTransportWithDisconnection extends StringTransport {
 }
 
 function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw new ArgTypeError(`${name} must be a boolean, got ${describe(value)}`);
   return value;
 }
 
@@ -324,6 +324,6 @@ export function resolveWriteBufferLimits(high?: number, low?: number): [number, 
   checkCount('high', h);
   const l = low ?? Math.floor(h / 4);
   checkCount('low', l);
-  if (l > h) throw new RangeError(`low (${l}) must not be greater than high (${h})`);
+  if (l > h) throw new ArgRangeError(`low (${l}) must not be greater than high (${h})`);
   return [h, l];
 }
