@@ -77,6 +77,7 @@ const log = new Logger('torsion.defer');
 
 /** Log an unhandled failure described by `info` (the finalizer's work). @internal */
 export function reportUnhandled(info: DebugInfo): void {
+  pendingAtExit.delete(info);
   const f = info.failResult;
   if (f === null || handledFailures.has(f)) return;
   info.failResult = null;
@@ -96,4 +97,21 @@ export function watchForUnhandled(owner: object, info: DebugInfo): void {
   if (info.registered) return;
   info.registered = true;
   registry.register(owner, info);
+  pendingAtExit.add(info);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', reportAtExit);
+  }
+}
+
+// A short program exits before the garbage collector ever runs: the
+// Deferreds still failing then are reported at exit (as Python's final
+// collection does for Twisted). The set holds the small DebugInfo tokens,
+// never the Deferreds.
+const pendingAtExit = new Set<DebugInfo>();
+let exitHookInstalled = false;
+
+/** Report every watched Deferred whose chain still ends in a Failure. @internal */
+export function reportAtExit(): void {
+  for (const info of [...pendingAtExit]) reportUnhandled(info);
 }
