@@ -42,8 +42,9 @@ function recordingReactor(): { attempts: string[]; tcp: TCPReactorUnderTest } {
 }
 
 async function listenOnIPv4Loopback(): Promise<number> {
-  port = await new TCP4ServerEndpoint(reactor, 0, { interface: '127.0.0.1' }).listen(new EchoFactory());
-  return (port.getHost() as IPv4Address).port;
+  const listening = await new TCP4ServerEndpoint(reactor, 0, { interface: '127.0.0.1' }).listen(new EchoFactory());
+  port = listening;
+  return listening.getHost().port;
 }
 
 describe('HostnameEndpoint on the loopback interface', () => {

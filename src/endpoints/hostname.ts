@@ -3,6 +3,7 @@
  * addresses (RFC 8305, "Happy Eyeballs v2").
  * @module
  */
+import type { ProtocolFactoryOf } from '../interfaces/endpoints';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { HostnameAddress } from '../address';
@@ -98,7 +99,7 @@ export class HostnameEndpoint implements IStreamClientEndpoint {
     this.#asciiHost = toAsciiHost(this.host);
   }
 
-  connect<P extends IProtocol = IProtocol>(factory: IProtocolFactory): Deferred<P> {
+  connect<P extends IProtocol = IProtocol>(factory: ProtocolFactoryOf<P>): Deferred<P> {
     const asciiHost = this.#asciiHost;
     if (asciiHost === null) {
       const d = new Deferred<P>();

@@ -4,6 +4,7 @@
  * `TCP6ClientEndpoint`, `TCP4ServerEndpoint`, `TCP6ServerEndpoint`).
  * @module
  */
+import type { ProtocolFactoryOf } from '../interfaces/endpoints';
 import { isIPv6 } from 'node:net';
 import { HostnameAddress, IPv4Address, IPv6Address } from '../address';
 import { Deferred } from '../defer/deferred';
@@ -12,7 +13,7 @@ import { ConnectingCancelledError } from '../errors';
 import type { IListeningPort } from '../interfaces/connector';
 import type { IStreamClientEndpoint, IStreamServerEndpoint } from '../interfaces/endpoints';
 import type { IProtocol, IProtocolFactory } from '../interfaces/protocol';
-import type { ConnectTCPOptions, IReactorTCP } from '../interfaces/tcp';
+import type { ConnectTCPOptions, IReactorTCP, ITCPListeningPort } from '../interfaces/tcp';
 import { checkCount, checkDelay, checkPort, checkString, describe, ArgTypeError } from '../validate';
 import { type HostResolver, defaultResolver, resolveHost } from './resolver';
 import { WrappingFactory } from './wrapping-factory';
@@ -127,7 +128,7 @@ export class TCP4ClientEndpoint implements IStreamClientEndpoint {
     this.bindAddress = checkBindAddress(options.bindAddress);
   }
 
-  connect<P extends IProtocol = IProtocol>(factory: IProtocolFactory): Deferred<P> {
+  connect<P extends IProtocol = IProtocol>(factory: ProtocolFactoryOf<P>): Deferred<P> {
     return connectTCPEndpoint<P>(this.reactor, this.host, this.port, factory, {
       timeout: this.timeout,
       bindAddress: this.bindAddress,
@@ -170,7 +171,7 @@ export class TCP6ClientEndpoint implements IStreamClientEndpoint {
     this.#resolver = options.resolver ?? defaultResolver;
   }
 
-  connect<P extends IProtocol = IProtocol>(factory: IProtocolFactory): Deferred<P> {
+  connect<P extends IProtocol = IProtocol>(factory: ProtocolFactoryOf<P>): Deferred<P> {
     if (isIPv6(this.host)) return this.#connectTo<P>(this.host, factory);
     let attempt: Deferred<P> | null = null;
     const resolution = resolveHost(this.#resolver, this.host, 6);
@@ -239,9 +240,9 @@ function serverSettings(reactor: unknown, port: number, options: TCPServerEndpoi
  * Listen through `reactor.listenTCP`: fires with the port, or fails with
  * what listenTCP threw (e.g. CannotListenError). @internal
  */
-export function listenTCPEndpoint(reactor: IReactorTCP, settings: ServerSettings, factory: IProtocolFactory): Deferred<IListeningPort> {
-  const d = new Deferred<IListeningPort>();
-  let port: IListeningPort;
+export function listenTCPEndpoint(reactor: IReactorTCP, settings: ServerSettings, factory: IProtocolFactory): Deferred<ITCPListeningPort> {
+  const d = new Deferred<ITCPListeningPort>();
+  let port: ITCPListeningPort;
   try {
     port = reactor.listenTCP(settings.port, factory, { backlog: settings.backlog, interface: settings.interface });
   } catch (err) {
@@ -271,7 +272,7 @@ abstract class TCPServerEndpointBase implements IStreamServerEndpoint {
   }
 
   /** Listen with `factory`: fires with the listening port, fails with listenTCP's error (e.g. CannotListenError). */
-  listen(factory: IProtocolFactory): Deferred<IListeningPort> {
+  listen(factory: IProtocolFactory): Deferred<ITCPListeningPort> {
     return listenTCPEndpoint(this.reactor, this, factory);
   }
 }

@@ -1,5 +1,12 @@
+import type { IPv4Address, IPv6Address } from '../address';
 import type { IConnector, IListeningPort } from './connector';
 import type { IClientFactory, IProtocolFactory } from './protocol';
+
+/** A listening TCP port: its address is an IP address. */
+export interface ITCPListeningPort extends IListeningPort {
+  /** The address the port listens on, with the real port number (also for port 0). */
+  getHost(): IPv4Address | IPv6Address;
+}
 
 /** Options of connectTCP (Twisted's keyword arguments). */
 export interface ConnectTCPOptions {
@@ -28,5 +35,5 @@ export interface IReactorTCP {
    * Listen on `port` (0 for any); binds synchronously.
    * @throws CannotListenError if the address cannot be bound.
    */
-  listenTCP(port: number, factory: IProtocolFactory, opts?: ListenTCPOptions): IListeningPort;
+  listenTCP(port: number, factory: IProtocolFactory, opts?: ListenTCPOptions): ITCPListeningPort;
 }

@@ -71,10 +71,23 @@ export class Factory<P extends IProtocol = IProtocol> implements IProtocolFactor
 }
 
 /** A factory for servers (accepted connections). */
-export class ServerFactory<P extends IProtocol = IProtocol> extends Factory<P> {}
+export class ServerFactory<P extends IProtocol = IProtocol> extends Factory<P> {
+  /** A ServerFactory (or subclass) whose buildProtocol makes `new P()`. */
+  static override forProtocol<P extends IProtocol>(this: typeof ServerFactory, protocol: ProtocolClass<P>): ServerFactory<P>;
+  static override forProtocol<F extends Factory<P>, P extends IProtocol>(this: new () => F, protocol: ProtocolClass<P>): F;
+  static override forProtocol(this: new () => Factory, protocol: ProtocolClass): Factory {
+    return Factory.forProtocol.call(this, protocol);
+  }
+}
 
 /** A factory for clients, with the connection-attempt hooks. */
 export class ClientFactory<P extends IProtocol = IProtocol> extends Factory<P> implements IClientFactory {
+  /** A ClientFactory (or subclass) whose buildProtocol makes `new P()`. */
+  static override forProtocol<P extends IProtocol>(this: typeof ClientFactory, protocol: ProtocolClass<P>): ClientFactory<P>;
+  static override forProtocol<F extends Factory<P>, P extends IProtocol>(this: new () => F, protocol: ProtocolClass<P>): F;
+  static override forProtocol(this: new () => Factory, protocol: ProtocolClass): Factory {
+    return Factory.forProtocol.call(this, protocol);
+  }
   /** The attempt started (synchronously inside connect()). Default: nothing. */
   startedConnecting(_connector: IConnector): void {}
   /** The attempt failed; calling connector.connect() here retries. Default: nothing. */

@@ -11,7 +11,7 @@ import type { IProtocol } from '../interfaces/protocol';
 import type { IDelayedCall, IReactorTime } from '../interfaces/time';
 import { Logger } from '../logger';
 import { getGlobalReactor } from '../task/default-reactor';
-import { ClientFactory } from './factory';
+import { ClientFactory, Factory, type ProtocolClass } from './factory';
 
 const log = new Logger('torsion.protocol');
 
@@ -45,6 +45,13 @@ const log = new Logger('torsion.protocol');
  * ```
  */
 export class ReconnectingClientFactory<P extends IProtocol = IProtocol> extends ClientFactory<P> {
+  /** A ReconnectingClientFactory (or subclass) whose buildProtocol makes `new P()`. */
+  static override forProtocol<P extends IProtocol>(this: typeof ReconnectingClientFactory, protocol: ProtocolClass<P>): ReconnectingClientFactory<P>;
+  static override forProtocol<F extends Factory<P>, P extends IProtocol>(this: new () => F, protocol: ProtocolClass<P>): F;
+  static override forProtocol(this: new () => Factory, protocol: ProtocolClass): Factory {
+    return Factory.forProtocol.call(this, protocol);
+  }
+
   /** The longest wait between attempts, in seconds. Default 3600. */
   maxDelay = 3600;
   /** The delay {@link resetDelay} restores (the first retry waits `initialDelay * factor`). Default 1. */

@@ -108,11 +108,11 @@ export class FakeConnector implements IConnector {
 }
 
 /** The listening port MemoryReactor returns: reports its address, does no I/O. */
-export class FakePort implements IListeningPort {
+export class FakePort<A extends IAddress = IAddress> implements IListeningPort {
   /** False once stopListening() was called. */
   listening = true;
-  readonly #address: IAddress;
-  constructor(address: IAddress) {
+  readonly #address: A;
+  constructor(address: A) {
     this.#address = address;
   }
   /** Sets listening. */
@@ -128,7 +128,7 @@ export class FakePort implements IListeningPort {
    * The port's address: the port listenTCP was asked for, on '0.0.0.0' for
    * any IPv4 interface (as Twisted's MemoryReactor reports it).
    */
-  getHost(): IAddress {
+  getHost(): A {
     return this.#address;
   }
 }
@@ -270,7 +270,7 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
   }
 
   /** Record the call and return a {@link FakePort} reporting `port`. */
-  listenTCP(port: number, factory: IProtocolFactory, opts: ListenTCPOptions = {}): FakePort {
+  listenTCP(port: number, factory: IProtocolFactory, opts: ListenTCPOptions = {}): FakePort<IPv4Address | IPv6Address> {
     checkPort('port', port);
     checkFactory(factory, false);
     const backlog = opts.backlog ?? 50;
@@ -278,7 +278,9 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
     const iface = opts.interface ?? '';
     checkString('interface', iface);
     this.tcpServers.push({ port, factory, backlog, interface: iface });
-    return new FakePort(isIPv6(iface) ? new IPv6Address('TCP', iface, port) : new IPv4Address('TCP', '0.0.0.0', port));
+    return new FakePort<IPv4Address | IPv6Address>(
+      isIPv6(iface) ? new IPv6Address('TCP', iface, port) : new IPv4Address('TCP', '0.0.0.0', port),
+    );
   }
 
   /** Record the call, give the factory a {@link FakeConnector}, return it. */
