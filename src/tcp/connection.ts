@@ -63,7 +63,7 @@ const THROTTLED = 1 << 18;
  * event. After this many reads in one pass the connection's handle stops
  * reading (libuv's read loop ends early) and starts again on the next pass.
  */
-const READ_BUDGET = 2;
+const READ_BUDGET = 1;
 
 /** Connections that read in the current loop pass (one shared queue). */
 let passReaders: Connection[] = [];
