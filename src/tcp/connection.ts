@@ -47,13 +47,14 @@ const FRESH_NEXT = 1 << 10;
 const NO_DELAY = 1 << 11;
 const KEEP_ALIVE = 1 << 12;
 const LENDER = 1 << 13;
-/** Reads delivered in the current loop pass (bits 14–16), see {@link READ_BUDGET}. */
+/** Reads delivered in the current loop pass (bits 14–18), see {@link READ_BUDGET}. */
 const PASS_READS_SHIFT = 14;
-const PASS_READS = 0b111 << PASS_READS_SHIFT;
+const PASS_READS_MAX = 0b11111;
+const PASS_READS = PASS_READS_MAX << PASS_READS_SHIFT;
 /** In `passReaders` (read at least once in the current loop pass). */
-const IN_PASS = 1 << 17;
+const IN_PASS = 1 << 19;
 /** Reading was stopped for the rest of the loop pass (the budget was spent). */
-const THROTTLED = 1 << 18;
+const THROTTLED = 1 << 20;
 
 /**
  * Fairness: how many reads one connection is delivered per loop pass. libuv
@@ -64,6 +65,12 @@ const THROTTLED = 1 << 18;
  * reading (libuv's read loop ends early) and starts again on the next pass.
  */
 const READ_BUDGET = 1;
+/**
+ * The budget of a connection that is, so far, the only one to read in this
+ * loop pass: a lone bulk stream keeps libuv's batching (fewer loop passes
+ * and epoll_ctl calls), still bounded well below libuv's 32 reads.
+ */
+const SOLO_READ_BUDGET = 16;
 
 /** Connections that read in the current loop pass (one shared queue). */
 let passReaders: Connection[] = [];
@@ -541,9 +548,13 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       }
     }
     const counted = (flags & PASS_READS) >> PASS_READS_SHIFT;
-    const reads = counted < 7 ? counted + 1 : 7;
+    const reads = counted < PASS_READS_MAX ? counted + 1 : PASS_READS_MAX;
     flags = (flags & ~PASS_READS) | (reads << PASS_READS_SHIFT);
-    if (reads >= READ_BUDGET && (flags & (READING | THROTTLED)) === READING) {
+    if (
+      reads >= READ_BUDGET &&
+      (reads >= SOLO_READ_BUDGET || passReaders.length > 1) &&
+      (flags & (READING | THROTTLED)) === READING
+    ) {
       this.#flags = flags | THROTTLED;
       this._socket?.pause();
       return;
