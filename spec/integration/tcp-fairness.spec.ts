@@ -16,6 +16,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { IPushProducer } from '../../src/interfaces/producer';
 import { ClientFactory, Factory } from '../../src/protocol/factory';
 import { Protocol } from '../../src/protocol/protocol';
+import { _setNativeListen } from '../../src/tcp/socket';
 import { ACCEPT_MODES, Signal, until, useAcceptMode, useReactor } from '../tcp/harness';
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x73);
@@ -92,8 +93,16 @@ function streamerFactory<F extends Factory>(f: F, load: Load): F {
   return f;
 }
 
-describe.each(ACCEPT_MODES)('a listening port under streaming load (accepted: %s)', (mode) => {
-  useAcceptMode(mode);
+/** How the port accepts: on libuv's handle (as a native stream or a net.Socket), or through a public net.Server. */
+const MODES = [...ACCEPT_MODES, 'public net.Server'] as const;
+
+describe.each(MODES)('a listening port under streaming load (accepted: %s)', (mode) => {
+  if (mode === 'public net.Server') {
+    beforeAll(() => _setNativeListen(false));
+    afterAll(() => _setNativeListen(true));
+  } else {
+    useAcceptMode(mode);
+  }
   const h = useReactor();
   let burners: ChildProcess[] = [];
 
@@ -124,6 +133,8 @@ describe.each(ACCEPT_MODES)('a listening port under streaming load (accepted: %s
       }
     })();
     const port = h.r.listenTCP(0, serverFactory, { interface: '127.0.0.1', backlog: 511 });
+    // (The public path binds a tick later.)
+    await until(() => port.getHost().port !== 0);
     const portNo = port.getHost().port;
 
     const clientStreams = streamerFactory(new ClientFactory(), load);
