@@ -47,6 +47,45 @@ const FRESH_NEXT = 1 << 10;
 const NO_DELAY = 1 << 11;
 const KEEP_ALIVE = 1 << 12;
 const LENDER = 1 << 13;
+/** Reads delivered in the current loop pass (bits 14–18), see {@link READ_BUDGET}. */
+const PASS_READS_SHIFT = 14;
+const PASS_READS_MAX = 0b11111;
+const PASS_READS = PASS_READS_MAX << PASS_READS_SHIFT;
+/** In `passReaders` (read at least once in the current loop pass). */
+const IN_PASS = 1 << 19;
+/** Reading was stopped for the rest of the loop pass (the budget was spent). */
+const THROTTLED = 1 << 20;
+
+/**
+ * Fairness: how many reads one connection is delivered per loop pass. libuv
+ * drains a readable stream up to 32 reads (of 64 KiB) per event; with many
+ * busy connections a loop pass then takes long, and accepts, timers and the
+ * other connections wait for it. Twisted reads one chunk per readable
+ * event. After this many reads in one pass the connection's handle stops
+ * reading (libuv's read loop ends early) and starts again on the next pass.
+ */
+const READ_BUDGET = 1;
+/**
+ * The budget of a connection that is, so far, the only one to read in this
+ * loop pass: a lone bulk stream keeps libuv's batching (fewer loop passes
+ * and epoll_ctl calls), still bounded well below libuv's 32 reads.
+ */
+const SOLO_READ_BUDGET = 16;
+
+/** Connections that read in the current loop pass (one shared queue). */
+let passReaders: Connection[] = [];
+let passReadersSpare: Connection[] = [];
+let passScheduled = false;
+
+/** The loop pass is over (check phase): budgets are renewed, throttled connections read again. */
+function endReadPass(): void {
+  passScheduled = false;
+  const list = passReaders;
+  passReaders = passReadersSpare;
+  for (let i = 0; i < list.length; i++) list[i]._endReadPass();
+  list.length = 0;
+  passReadersSpare = list;
+}
 
 /**
  * State few connections ever use (write flow control, a lent read buffer,
@@ -447,6 +486,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   /** @internal */
   _onRead(nread: number, buf: Uint8Array): void {
     if ((this.#flags & (CONNECTED | DISCONNECTING | ABORTING)) !== CONNECTED) return;
+    this._countRead();
     if ((this.#flags & LENDER) !== 0) {
       const lender = this.protocol as IBufferedProtocol;
       const rare = this.#rare;
@@ -474,6 +514,45 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     } catch (err) {
       this._callbackFailed(err, whereOf(err, 'dataReceived'));
     }
+  }
+
+  /**
+   * One read delivered: once {@link READ_BUDGET} reads were delivered in
+   * this loop pass, stop the handle reading until the pass ends (the reader
+   * set is untouched: this is fairness, not backpressure).
+   */
+  private _countRead(): void {
+    let flags = this.#flags;
+    if ((flags & IN_PASS) === 0) {
+      flags = (flags & ~PASS_READS) | IN_PASS;
+      passReaders.push(this);
+      if (!passScheduled) {
+        passScheduled = true;
+        setImmediate(endReadPass);
+      }
+    }
+    const counted = (flags & PASS_READS) >> PASS_READS_SHIFT;
+    const reads = counted < PASS_READS_MAX ? counted + 1 : PASS_READS_MAX;
+    flags = (flags & ~PASS_READS) | (reads << PASS_READS_SHIFT);
+    if (
+      reads >= READ_BUDGET &&
+      (reads >= SOLO_READ_BUDGET || passReaders.length > 1) &&
+      (flags & (READING | THROTTLED)) === READING
+    ) {
+      this.#flags = flags | THROTTLED;
+      this._socket?.pause();
+      return;
+    }
+    this.#flags = flags;
+  }
+
+  /** The loop pass ended: renew the read budget, and read again if throttled. @internal */
+  _endReadPass(): void {
+    const flags = this.#flags;
+    this.#flags = flags & ~(IN_PASS | PASS_READS | THROTTLED);
+    if ((flags & THROTTLED) === 0 || (flags & (READING | DISCONNECTED)) !== READING) return;
+    const socket = this._socket;
+    if (socket !== null && !socket.destroyed) startSocketReading(socket);
   }
 
   /** @internal */
