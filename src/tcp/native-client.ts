@@ -8,7 +8,6 @@
  * Behind feature detection, as accepted streams: when anything is missing
  * (or {@link _setNativeClients} turned it off for specs), clients use a
  * pooled net.Socket.
- * @internal
  * @module
  */
 import { isIP } from 'node:net';

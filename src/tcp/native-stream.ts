@@ -8,7 +8,6 @@
  * Behind feature detection: when anything it needs is missing, Port wraps
  * accepted handles in a net.Socket as before ({@link _setNativeStreams}
  * forces that path for specs).
- * @internal
  * @module
  */
 import { getSystemErrorMap, getSystemErrorName } from 'node:util';
