@@ -6,9 +6,9 @@
  * Run: `npx tsx examples/chat-server.ts [port]` (default 8123), then talk
  * to it from a few terminals with `nc 127.0.0.1 8123`.
  */
-import type { IPv4Address, IPv6Address } from '../src/address';
-import { Factory, LineReceiver, reactor as globalReactor, type Failure, type Reactor } from '../src/index';
-import type { IListeningPort } from '../src/interfaces/connector';
+import type { IPv4Address, IPv6Address } from 'torsion/address';
+import { Factory, LineReceiver, reactor as globalReactor, type Failure, type Reactor } from 'torsion';
+import type { IListeningPort } from 'torsion/interfaces';
 
 /** One client: state GETNAME until it has a free name, then CHAT. */
 export class Chat extends LineReceiver {

@@ -4,8 +4,8 @@
  * echo server and client over loopback, and stops the reactor, after which
  * the process exits 0 by itself.
  */
-import type { IPv4Address, IPv6Address } from '../src/address';
-import { Deferred, deferLater, LoopingCall, react, type Failure, type Reactor } from '../src/index';
+import type { IPv4Address, IPv6Address } from 'torsion/address';
+import { Deferred, deferLater, LoopingCall, react, type Failure, type Reactor } from 'torsion';
 import { main as echoClient } from './echo-client';
 import { main as echoServer } from './echo-server';
 

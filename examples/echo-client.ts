@@ -5,7 +5,7 @@
  * Run: `npx tsx examples/echo-client.ts <port> [line ...]` against
  * examples/echo-server.ts.
  */
-import { ClientFactory, Deferred, LineReceiver, react, type Failure, type Reactor } from '../src/index';
+import { ClientFactory, Deferred, LineReceiver, react, type Failure, type Reactor } from 'torsion';
 
 /** Sends its lines once connected and closes when every echo is back. */
 export class EchoClient extends LineReceiver {

@@ -6,9 +6,9 @@
  * free port), then `npx tsx examples/echo-client.ts <port>`. Ctrl-C stops
  * the reactor cleanly.
  */
-import type { IPv4Address, IPv6Address } from '../src/address';
-import { Factory, Protocol, reactor as globalReactor, type Reactor } from '../src/index';
-import type { IListeningPort } from '../src/interfaces/connector';
+import type { IPv4Address, IPv6Address } from 'torsion/address';
+import { Factory, Protocol, reactor as globalReactor, type Reactor } from 'torsion';
+import type { IListeningPort } from 'torsion/interfaces';
 
 /** The protocol: write back whatever arrives. */
 export class Echo extends Protocol {

@@ -11,18 +11,15 @@
  * 127.0.0.1, connects a client through an endpoint string, makes a few
  * calls, prints the results and exits 0.
  */
-import type { IPv4Address, IPv6Address } from '../src/address';
-import { CancelledError, Deferred, fail, gatherResults, maybeDeferred } from '../src/defer';
-import type { Failure } from '../src/defer/failure';
-import { clientFromString, connectProtocol, serverFromString } from '../src/endpoints';
-import { Int32StringReceiver } from '../src/framing';
-import type { IAddress } from '../src/interfaces/address';
-import type { IReactorCore } from '../src/interfaces/core';
-import type { IReactorTCP } from '../src/interfaces/tcp';
-import type { IReactorTime } from '../src/interfaces/time';
-import { Logger } from '../src/logger';
-import { ServerFactory } from '../src/protocol';
-import { deferLater, react } from '../src/task';
+import type { IPv4Address, IPv6Address } from 'torsion/address';
+import { CancelledError, Deferred, fail, gatherResults, maybeDeferred } from 'torsion/defer';
+import type { Failure } from 'torsion/failure';
+import { clientFromString, connectProtocol, serverFromString } from 'torsion/endpoints';
+import { Int32StringReceiver } from 'torsion/protocols/basic';
+import type { IAddress, IReactorCore, IReactorTCP, IReactorTime } from 'torsion/interfaces';
+import { Logger } from 'torsion/logger';
+import { ServerFactory } from 'torsion/protocol';
+import { deferLater, react } from 'torsion/task';
 
 const log = new Logger('examples.int32-rpc');
 

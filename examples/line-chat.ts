@@ -10,18 +10,14 @@
  * talk from a few terminals with `nc 127.0.0.1 PORT`. Ctrl-C (SIGINT) or
  * SIGTERM stops it cleanly.
  */
-import type { IPv4Address, IPv6Address } from '../src/address';
-import { Deferred, succeed } from '../src/defer';
-import type { Failure } from '../src/defer/failure';
-import { serverFromString } from '../src/endpoints';
-import { LineReceiver } from '../src/framing';
-import type { IAddress } from '../src/interfaces/address';
-import type { IListeningPort } from '../src/interfaces/connector';
-import type { IReactorCore } from '../src/interfaces/core';
-import type { IReactorTCP } from '../src/interfaces/tcp';
-import type { IReactorTime } from '../src/interfaces/time';
-import { ServerFactory } from '../src/protocol';
-import { react } from '../src/task';
+import type { IPv4Address, IPv6Address } from 'torsion/address';
+import { Deferred, succeed } from 'torsion/defer';
+import type { Failure } from 'torsion/failure';
+import { serverFromString } from 'torsion/endpoints';
+import { LineReceiver } from 'torsion/protocols/basic';
+import type { IAddress, IListeningPort, IReactorCore, IReactorTCP, IReactorTime } from 'torsion/interfaces';
+import { ServerFactory } from 'torsion/protocol';
+import { react } from 'torsion/task';
 
 const NICK = /^[A-Za-z0-9_-]{1,16}$/;
 const NEWLINE = Buffer.from('\n');

@@ -1,6 +1,6 @@
 /**
  * Address objects returned by getPeer()/getHost() and passed to buildProtocol.
- * @module
+ * @module torsion/address
  */
 import type { IAddress } from './interfaces/address';
 

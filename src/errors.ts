@@ -1,7 +1,7 @@
 /**
  * The whole error hierarchy, in Twisted's families. Every class sets
  * `name`, a stable `code`, and keeps the Node system error as `cause`.
- * @module
+ * @module torsion/error
  */
 
 /** Options common to every torsion error. */

@@ -9,7 +9,6 @@
  * Hot paths (dataReceived) keep their own `try`/`catch` and call
  * {@link guardResult} on a non-undefined result, so a plain synchronous
  * callback costs one comparison more than it did.
- * @internal
  * @module
  */
 import { ArgTypeError } from './validate';

@@ -14,7 +14,7 @@
  * }
  * reactor.listenTCP(8000, Factory.forProtocol(Echo));
  * void reactor.run();
- * @module
+ * @module torsion
  */
 export { reactor, Reactor, DelayedCall } from './reactor';
 export type { ReactorOptions, EventPhase, RunOptions, TriggerId } from './reactor';

@@ -1,7 +1,6 @@
 /**
  * Argument checks shared by every public entry point: a wrong argument
  * throws at once, naming the argument; nothing is coerced.
- * @internal
  * @module
  */
 

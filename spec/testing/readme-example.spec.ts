@@ -1,10 +1,10 @@
 // The README's "testing a protocol with Clock + StringTransport in jest"
-// guide, kept here so that it is proven to work (imports are relative
-// here; in the README they read 'torsion/protocol', 'torsion/testing' ...).
-import type { Failure } from '../../src/defer/failure';
-import type { IDelayedCall, IReactorTime } from '../../src/interfaces';
-import { Protocol } from '../../src/protocol';
-import { Clock, StringTransport } from '../../src/testing';
+// guide, kept here so that it is proven to work, with the README's imports
+// (jest.config.js maps 'torsion/...' to the sources).
+import type { Failure } from 'torsion/failure';
+import type { IDelayedCall, IReactorTime } from 'torsion/interfaces';
+import { Protocol } from 'torsion/protocol';
+import { Clock, StringTransport } from 'torsion/testing';
 
 /** Greets, echoes, and hangs up after 30 s without data. */
 class Echo extends Protocol {

@@ -6,7 +6,7 @@
  * `Error`s. For an `Error` the original `stack` is kept as it was where the
  * error was created; for any other value the Failure records the stack of
  * the place that wrapped it, which is the closest thing JavaScript offers.
- * @module
+ * @module torsion/failure
  */
 import { ArgRangeError } from '../validate';
 import { inspect } from 'node:util';

@@ -1,7 +1,7 @@
 /**
  * `torsion/defer`: Deferred and its helpers, Twisted's
  * `twisted.internet.defer`.
- * @module
+ * @module torsion/defer
  */
 export { Deferred, type AddCallbacksOptions, type Canceller, type Settled } from './deferred';
 export { succeed, fail, maybeDeferred, ensureDeferred } from './helpers';

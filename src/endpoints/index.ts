@@ -7,7 +7,7 @@
  *
  * UNIX-socket endpoints (`UNIXClientEndpoint`, `UNIXServerEndpoint`, the
  * `unix:` prefix) come with UNIX socket support in a later release.
- * @module
+ * @module torsion/endpoints
  */
 export {
   TCP4ClientEndpoint,

@@ -255,7 +255,7 @@ export function listenTCPEndpoint(reactor: IReactorTCP, settings: ServerSettings
 
 /**
  * What the TCP server endpoints share: validated settings and listen().
- * @internal
+ * @hidden
  */
 abstract class TCPServerEndpointBase implements IStreamServerEndpoint {
   readonly reactor: IReactorTCP;

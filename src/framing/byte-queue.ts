@@ -10,7 +10,6 @@
  * one chunk is handed out as a `subarray` view (no copy), a frame that spans
  * chunks is copied exactly once when it is complete, and the delimiter
  * search resumes where the previous one stopped.
- * @internal
  * @module
  */
 import { ArgTypeError } from '../validate';

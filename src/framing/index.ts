@@ -8,7 +8,7 @@
  * lies inside one received chunk is a view of it (no copy); a frame that
  * spans chunks is copied once, when complete; no received byte is searched
  * twice, so cost is linear in the bytes received however they are chunked.
- * @module
+ * @module torsion/protocols/basic
  */
 export { LineReceiver } from './line-receiver';
 export { LineOnlyReceiver } from './line-only-receiver';

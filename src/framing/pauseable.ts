@@ -9,7 +9,7 @@ const NOTHING = Buffer.alloc(0);
  * `_PauseableMixin`): the receiver is a push producer whose pause stops
  * delivery and pauses the transport, and whose resume delivers what was
  * buffered meanwhile.
- * @internal
+ * @hidden
  */
 export abstract class PauseableReceiver<T extends ITransport = ITCPTransport> extends Protocol<T> implements IPushProducer {
   /** True while paused: nothing is delivered, received bytes are buffered. */

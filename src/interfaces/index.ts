@@ -1,7 +1,7 @@
 /**
  * The contracts: TypeScript interfaces named as in Twisted. Classes
  * implement them structurally.
- * @module
+ * @module torsion/interfaces
  */
 export * from './time';
 export * from './core';

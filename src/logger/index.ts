@@ -3,7 +3,7 @@
  * `globalLogPublisher`, whose observers decide where they go. The default
  * observer writes one line per event to stderr; tests replace it to capture
  * events.
- * @module
+ * @module torsion/logger
  */
 import { ArgTypeError } from '../validate';
 import type { Failure } from '../defer/failure';

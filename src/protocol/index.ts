@@ -1,7 +1,7 @@
 /**
  * Protocols and factories: subclass `Protocol`, hand a `Factory` to
  * connectTCP/listenTCP.
- * @module
+ * @module torsion/protocol
  */
 export { Protocol, BufferedProtocol, DatagramProtocol, ProcessProtocol, isBufferedProtocol } from './protocol';
 export { Factory, ClientFactory, ServerFactory } from './factory';

@@ -14,7 +14,6 @@
  *   `doWrite` and a real `fileno()`): these need a libuv poll handle, which
  *   comes with the native poll addon in a later issue. Until then adding one
  *   throws; `#watchRawFd` / `#unwatchRawFd` are the only places to change.
- * @internal
  * @module
  */
 import { Failure } from '../defer/failure';

@@ -1,7 +1,7 @@
 /**
  * The reactor: `reactor` (the process-wide instance), `Reactor` (make your
  * own, e.g. one per test) and `DelayedCall` (what `callLater` returns).
- * @module
+ * @module torsion/reactor
  */
 import { Reactor } from './reactor';
 

@@ -1,6 +1,5 @@
 /**
  * `reactor.resolve(name)`: one address for a host name, as a Deferred.
- * @internal
  * @module
  */
 import { lookup } from 'node:dns';

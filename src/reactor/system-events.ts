@@ -2,7 +2,6 @@
  * Three-phase system events (Twisted's `_ThreePhaseEvent`): the machinery
  * behind `addSystemEventTrigger` / `fireSystemEvent`, and the reactor's own
  * `startup` and `shutdown`.
- * @internal
  * @module
  */
 import { ArgRangeError } from '../validate';

@@ -6,7 +6,6 @@
  * appending never copies, consumed chunks go back to a pool, and each
  * slot's due time and sequence number live in the chunk's Float64Array, so
  * the garbage collector neither scans nor boxes them.
- * @internal
  * @module
  */
 import type { DelayedCall, DelayedCallOwner, DelayedCallSlot } from './delayed-call';

@@ -5,7 +5,6 @@
  * parallel arrays like a chunk (the times in a Float64Array), so each call
  * costs no allocation beyond its DelayedCall. A pending call's `_off` is its
  * index here, kept up to date as entries move.
- * @internal
  * @module
  */
 import type { DelayedCall, DelayedCallOwner, DelayedCallSlot } from './delayed-call';

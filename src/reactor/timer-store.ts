@@ -2,7 +2,6 @@
  * The timer queue's storage: FIFO buckets per recurring delay, the heap of
  * one-off calls, the heap over both, cancellation, moves and compaction.
  * `TimerQueue` (timers.ts) adds the clock, the passes and the Node timer.
- * @internal
  * @module
  */
 import type { Logger } from '../logger';

@@ -19,7 +19,6 @@
  * Cancellation is lazy: a cancelled call stays in its slot and is skipped
  * when reached; a call moved by `reset()`/`delay()` leaves a `null` behind.
  * When dead slots pass half of all slots (and 50), the queue is compacted.
- * @internal
  * @module
  */
 import { Failure } from '../defer/failure';

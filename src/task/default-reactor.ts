@@ -7,7 +7,6 @@
  * import reactor`: importing `torsion/task` for a `Clock` must not create the
  * global reactor, and the reactor's own modules may import task helpers
  * without an import cycle.
- * @internal
  * @module
  */
 import type { Reactor } from '../reactor';

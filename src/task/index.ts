@@ -3,7 +3,7 @@
  * {@link Clock} for tests, {@link LoopingCall}, {@link deferLater},
  * {@link react}, and cooperative multitasking ({@link cooperate},
  * {@link coiterate}, {@link Cooperator}).
- * @module
+ * @module torsion/task
  */
 export { Clock, ClockDelayedCall } from './clock';
 export { LoopingCall } from './looping-call';

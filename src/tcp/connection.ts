@@ -420,14 +420,14 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   stopWriting(): void {
     this.reactor.removeWriter(this);
   }
-  /** Reactor hook (addReader): start reading from the socket (uv_read_start). @internal */
+  /** Reactor hook (addReader): start reading from the socket (uv_read_start). @hidden */
   _startReadingHandle(): void {
     const socket = this._socket;
     if ((this.#flags & (READING | DISCONNECTED)) !== 0 || socket === null) return;
     this.#flags |= READING;
     startSocketReading(socket);
   }
-  /** Reactor hook (removeReader): stop reading (uv_read_stop; backpressure). @internal */
+  /** Reactor hook (removeReader): stop reading (uv_read_stop; backpressure). @hidden */
   _stopReadingHandle(): void {
     if ((this.#flags & READING) === 0) return;
     this.#flags &= ~READING;

@@ -2,7 +2,6 @@
  * Write flow control of a transport, kept apart so that a connection that
  * never needs it (most idle ones) carries no state for it: asyncio's
  * watermarks with pauseWriting/resumeWriting, and Twisted's producers.
- * @internal
  * @module
  */
 import { RuntimeError } from '../errors';

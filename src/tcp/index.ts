@@ -3,7 +3,7 @@
  * {@link Port} and {@link Server}, and the transport they share,
  * {@link Connection}. Applications reach them through
  * `reactor.connectTCP` / `reactor.listenTCP` and `protocol.transport`.
- * @module
+ * @module torsion/tcp
  */
 export { Connection } from './connection';
 export { BaseBaseClient, BaseClient, Client, type RealAddress } from './client';

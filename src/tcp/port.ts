@@ -188,7 +188,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
   stopReading(): void {
     this.reactor.removeReader(this);
   }
-  /** Reactor hook (addReader): accept, and hand out held-back connections. @internal */
+  /** Reactor hook (addReader): accept, and hand out held-back connections. @hidden */
   _startReadingHandle(): void {
     if (this.#reading || !this.connected) return;
     this.#reading = true;
@@ -199,7 +199,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
       else this.#accept(client);
     }
   }
-  /** Reactor hook (removeReader): hold new connections back. @internal */
+  /** Reactor hook (removeReader): hold new connections back. @hidden */
   _stopReadingHandle(): void {
     this.#reading = false;
   }

@@ -9,7 +9,6 @@
  * handle from the private binding ({@link bindings}) or, without it, from
  * `net._createServerHandle`. Accepted handles become sockets that read
  * into a static buffer (`onread`), which `net.Server` cannot offer.
- * @internal
  * @module
  */
 import * as net from 'node:net';
@@ -18,22 +17,22 @@ import { type NativeTCPHandle, bindings } from './bindings';
 
 /**
  * What a socket reports to: implemented by the transports.
- * @internal
+ * @hidden
  */
 export interface SocketOwner {
-  /** `nread` bytes were read into `buf` (the onread path). */
+  /** `nread` bytes were read into `buf` (the onread path). @internal */
   _onRead(nread: number, buf: Uint8Array): void;
-  /** The peer sent EOF. */
+  /** The peer sent EOF. @internal */
   _onEnd(): void;
-  /** Our FIN went out (after socket.end()). */
+  /** Our FIN went out (after socket.end()). @internal */
   _onFinish(): void;
-  /** A socket error (connect, read or write). */
+  /** A socket error (connect, read or write). @internal */
   _onError(err: Error): void;
-  /** The handle is closed. */
+  /** The handle is closed. @internal */
   _onClose(): void;
-  /** The connect() attempt succeeded. */
+  /** The connect() attempt succeeded. @internal */
   _onConnect(): void;
-  /** The next buffer to read into (the onread path with a buffer function). */
+  /** The next buffer to read into (the onread path with a buffer function). @internal */
   _nextBuffer(): Uint8Array;
 }
 
@@ -74,7 +73,7 @@ export const SHARED_READ_BUFFER: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
  * A net.Socket that knows its transport, and tells it about its events by
  * overriding emit() instead of registering listeners (no listener arrays
  * per socket; a subclass also keeps the object shape stable).
- * @internal
+ * @hidden
  */
 export class TorsionSocket extends net.Socket {
   /** The transport currently using this socket, or null when detached. */

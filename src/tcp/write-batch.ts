@@ -3,12 +3,12 @@
  * queues its transport; one microtask per tick (for all transports, not
  * one per transport or per write) uncorks them, so every write a protocol
  * makes in one callback leaves as a single writev.
- * @internal
  * @module
  */
 
-/** Something with a batched write to flush. @internal */
+/** Something with a batched write to flush. @hidden */
 export interface Flushable {
+  /** Write what was gathered this tick. @internal */
   _flush(): void;
 }
 

@@ -12,7 +12,7 @@
  * - {@link connect} / {@link IOPump} / {@link FakeTransport}: two protocols
  *   talking in memory, with byte-level control of delivery;
  *   {@link loopbackAsync}: run them until one closes.
- * @module
+ * @module torsion/testing
  */
 export { Clock, ClockDelayedCall } from '../task/clock';
 export { StringTransport, StringTransportWithDisconnection } from './string-transport';
