@@ -8,10 +8,10 @@
  * (e.g. `8080 example.org 80`; 0 picks a free local port). Ctrl-C stops
  * the reactor cleanly.
  */
-import type { IPv4Address, IPv6Address } from '../src/address';
-import { reactor as globalReactor, type Reactor } from '../src/index';
-import type { IListeningPort } from '../src/interfaces/connector';
-import { ProxyFactory } from '../src/protocols/portforward';
+import type { IPv4Address, IPv6Address } from 'torsion/address';
+import { reactor as globalReactor, type Reactor } from 'torsion';
+import type { IListeningPort } from 'torsion/interfaces';
+import { ProxyFactory } from 'torsion/protocols/portforward';
 
 /** Options of {@link main}. */
 export interface PortForwardOptions {

@@ -117,9 +117,9 @@ describe('WrappingFactory', () => {
     it("removes its hook: the protocol's makeConnection is its class's again", () => {
       const wf = wrap();
       const proto = wf.buildProtocol(ADDR) as RecordingProtocol;
-      expect(Object.prototype.hasOwnProperty.call(proto, 'makeConnection')).toBe(true);
+      expect(Object.hasOwn(proto, 'makeConnection')).toBe(true);
       proto.makeConnection(new StringTransport() as never);
-      expect(Object.prototype.hasOwnProperty.call(proto, 'makeConnection')).toBe(false);
+      expect(Object.hasOwn(proto, 'makeConnection')).toBe(false);
       expect(proto.makeConnection).toBe(RecordingProtocol.prototype.makeConnection);
     });
 

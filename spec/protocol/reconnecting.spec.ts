@@ -109,6 +109,7 @@ describe('ReconnectingClientFactory', () => {
       delays.push(clock.calls[0].getTime() - clock.seconds());
       clock.advance(delays[i]);
     }
+    // biome-ignore lint/suspicious/noApproximativeNumericConstant: e, e², … rounded as in Twisted's test, then the cap
     const expected = [2.718, 7.389, 20.09, 54.6, 148.4, 403.4, 1096.6, 2981.0, 3600, 3600];
     delays.forEach((d, i) => expect(d).toBeCloseTo(expected[i], i < 3 ? 2 : 0));
     expect(connector.connects).toBe(10);

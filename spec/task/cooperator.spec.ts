@@ -88,6 +88,7 @@ describe('Cooperator', () => {
   it('an iterator that throws fails coiterate\'s Deferred with that error', () => {
     const clock = new Clock();
     const c = new Cooperator({ clock });
+    // biome-ignore lint/correctness/useYield: an iterator whose first next() throws, as in Twisted's test
     function* myiter(): Generator<never> {
       throw new UnhandledException('boom');
     }

@@ -29,7 +29,7 @@ describe('Connector', () => {
   it('runs doStart then startedConnecting synchronously inside connectTCP, with the transport already set', () => {
     const reactor = new FakeTCPReactor();
     const factory = new RecordingClientFactory();
-    let transportAtStart: unknown = undefined;
+    let transportAtStart: unknown;
     factory.startedConnecting = (c) => {
       factory.events.push(['startedConnecting', c]);
       transportAtStart = c.transport;

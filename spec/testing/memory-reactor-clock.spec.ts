@@ -34,7 +34,7 @@ describe('MemoryReactorClock', () => {
   it('a client factory retrying from clientConnectionFailed after a delay shows up as a second connectTCP', () => {
     const r = new MemoryReactorClock();
     class Retrying extends ClientFactory {
-      override clientConnectionFailed(connector: IConnector, _reason: Failure): void {
+      override clientConnectionFailed(_connector: IConnector, _reason: Failure): void {
         r.callLater(5, () => r.connectTCP('example.com', 80, this));
       }
     }

@@ -227,7 +227,7 @@ export class ByteQueue {
     let left = n;
     while (left > 0) {
       const avail = this.#chunks[this.#head]!.byteLength - this.#off;
-      const m = left < avail ? left : avail;
+      const m = Math.min(left, avail);
       this.#advance(m);
       left -= m;
     }

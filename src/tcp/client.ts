@@ -247,7 +247,6 @@ export abstract class BaseClient extends BaseBaseClient {
   /** The attempt succeeded: build the protocol and connect it. */
   _connectDone(): void {
     const connector = this.connector as Connector;
-    let protocol: IProtocol | null;
     let failed: unknown = null;
     const noteFailure = {
       _callbackFailed: (err: unknown, where: string): void => {
@@ -256,7 +255,7 @@ export abstract class BaseClient extends BaseBaseClient {
       },
     };
     const built = guardCall(noteFailure, 'buildProtocol', connector.buildProtocol, connector, this.getPeer());
-    protocol = built === FAILED ? null : checkBuilt(built, noteFailure);
+    const protocol: IProtocol | null = built === FAILED ? null : checkBuilt(built, noteFailure);
     if (failed !== null) {
       const message = Failure.from(failed).getErrorMessage();
       this.failIfNotConnected(new ConnectError(`buildProtocol failed: ${message}`, { cause: failed }));
