@@ -98,6 +98,7 @@ export class HostnameEndpoint implements IStreamClientEndpoint {
     this.#asciiHost = toAsciiHost(this.host);
   }
 
+  /** {@inheritDoc torsion/interfaces!IStreamClientEndpoint.connect} */
   connect<P extends IProtocol = IProtocol>(factory: IProtocolFactory): Deferred<P> {
     const asciiHost = this.#asciiHost;
     if (asciiHost === null) {

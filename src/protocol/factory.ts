@@ -32,6 +32,7 @@ export class Factory<P extends IProtocol = IProtocol> implements IProtocolFactor
     return f;
   }
 
+  /** {@inheritDoc torsion/interfaces!IProtocolFactory.doStart} */
   doStart(): void {
     if (this.numPorts === 0) {
       if (this.noisy) log.info(`Starting factory ${this.constructor.name}`);
@@ -40,6 +41,7 @@ export class Factory<P extends IProtocol = IProtocol> implements IProtocolFactor
     }
     this.numPorts += 1;
   }
+  /** {@inheritDoc torsion/interfaces!IProtocolFactory.doStop} */
   doStop(): void {
     if (this.numPorts === 0) return;
     this.numPorts -= 1;
