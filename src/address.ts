@@ -52,6 +52,7 @@ export class IPv6Address implements IAddress {
 
 /** A UNIX socket address (`name` is the path, or null if unbound). */
 export class UNIXAddress implements IAddress {
+  /** {@inheritDoc torsion/interfaces!IAddress.type} */
   readonly type = 'UNIX';
   constructor(readonly name: string | null) {
     Object.freeze(this);
@@ -66,6 +67,7 @@ export class UNIXAddress implements IAddress {
 
 /** A host name and port before resolution (endpoints report it in errors). */
 export class HostnameAddress implements IAddress {
+  /** {@inheritDoc torsion/interfaces!IAddress.type} */
   readonly type = 'HOSTNAME';
   constructor(
     readonly hostname: string,

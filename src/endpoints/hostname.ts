@@ -99,6 +99,7 @@ export class HostnameEndpoint implements IStreamClientEndpoint {
     this.#asciiHost = toAsciiHost(this.host);
   }
 
+  /** {@inheritDoc torsion/interfaces!IStreamClientEndpoint.connect} */
   connect<P extends IProtocol = IProtocol>(factory: ProtocolFactoryOf<P>): Deferred<P> {
     const asciiHost = this.#asciiHost;
     if (asciiHost === null) {

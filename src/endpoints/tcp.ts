@@ -128,6 +128,7 @@ export class TCP4ClientEndpoint implements IStreamClientEndpoint {
     this.bindAddress = checkBindAddress(options.bindAddress);
   }
 
+  /** {@inheritDoc torsion/interfaces!IStreamClientEndpoint.connect} */
   connect<P extends IProtocol = IProtocol>(factory: ProtocolFactoryOf<P>): Deferred<P> {
     return connectTCPEndpoint<P>(this.reactor, this.host, this.port, factory, {
       timeout: this.timeout,
@@ -171,6 +172,7 @@ export class TCP6ClientEndpoint implements IStreamClientEndpoint {
     this.#resolver = options.resolver ?? defaultResolver;
   }
 
+  /** {@inheritDoc torsion/interfaces!IStreamClientEndpoint.connect} */
   connect<P extends IProtocol = IProtocol>(factory: ProtocolFactoryOf<P>): Deferred<P> {
     if (isIPv6(this.host)) return this.#connectTo<P>(this.host, factory);
     let attempt: Deferred<P> | null = null;

@@ -77,18 +77,22 @@ export class WrappingFactory<P extends IProtocol = IProtocol> implements IClient
     }
   }
 
+  /** {@inheritDoc torsion/interfaces!IClientFactory.startedConnecting} */
   startedConnecting(connector: IConnector): void {
     this.connector = connector;
   }
 
+  /** {@inheritDoc torsion/interfaces!IProtocolFactory.doStart} */
   doStart(): void {
     this.wrappedFactory.doStart();
   }
 
+  /** {@inheritDoc torsion/interfaces!IProtocolFactory.doStop} */
   doStop(): void {
     this.wrappedFactory.doStop();
   }
 
+  /** {@inheritDoc torsion/interfaces!IProtocolFactory.buildProtocol} */
   buildProtocol(addr: IAddress): P | null {
     // Cancelled (or failed) already: nobody is waiting for a protocol.
     if (this.onConnection.called) return null;
@@ -104,10 +108,12 @@ export class WrappingFactory<P extends IProtocol = IProtocol> implements IClient
     return proto as P;
   }
 
+  /** {@inheritDoc torsion/interfaces!IClientFactory.clientConnectionFailed} */
   clientConnectionFailed(_connector: IConnector, reason: Failure): void {
     if (!this.onConnection.called) this.onConnection.errback(reason);
   }
 
+  /** {@inheritDoc torsion/interfaces!IClientFactory.clientConnectionLost} */
   clientConnectionLost(_connector: IConnector, _reason: Failure): void {
     // The user's protocol got connectionLost itself; nothing to add.
   }

@@ -7,6 +7,11 @@ export type ConnectorState = 'disconnected' | 'connecting' | 'connected';
 
 /** A client connection attempt that can be retried (reconnect). */
 export interface IConnector {
+  /**
+   * `'connecting'` from connect() until the attempt succeeds (`'connected'`)
+   * or fails; `'disconnected'` before, after a failure and after the
+   * connection is lost.
+   */
   readonly state: ConnectorState;
   /** The transport of the current attempt; set before startedConnecting. */
   readonly transport: ITransport | null;
@@ -16,6 +21,7 @@ export interface IConnector {
   stopConnecting(): void;
   /** stopConnecting if connecting, loseConnection if connected, else nothing. */
   disconnect(): void;
+  /** Where it connects: an IPv4Address or IPv6Address of type 'TCP' for connectTCP. */
   getDestination(): IAddress;
 }
 
@@ -25,5 +31,9 @@ export interface IListeningPort {
   startListening(): void;
   /** Stop; the Deferred fires once the socket is closed and doStop ran. */
   stopListening(): Deferred<void>;
+  /**
+   * The address listened on, with the real port when port 0 was asked for
+   * (an IPv4Address or IPv6Address for listenTCP).
+   */
   getHost(): IAddress;
 }

@@ -5,7 +5,9 @@ export type EventPhase = 'before' | 'during' | 'after';
 
 /** Opaque handle returned by addSystemEventTrigger. */
 export interface TriggerId {
+  /** The event the trigger was added for ('startup', 'shutdown', or any name). */
   readonly eventType: string;
+  /** The phase it runs in. */
   readonly phase: EventPhase;
 }
 

@@ -17,5 +17,9 @@ export interface IStreamClientEndpoint {
 
 /** Listens somewhere with a factory. */
 export interface IStreamServerEndpoint {
+  /**
+   * Listen with `factory`: fires with the listening port once it is bound,
+   * or fails with what listening raised (CannotListenError, ...).
+   */
   listen(factory: IProtocolFactory): Deferred<IListeningPort>;
 }

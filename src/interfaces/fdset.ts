@@ -46,12 +46,33 @@ export interface IHandleDescriptor extends IFileDescriptor {
 
 /** The reactor's reader and writer sets. */
 export interface IReactorFDSet {
+  /**
+   * Watch `reader` for reading; a handle descriptor's
+   * `_startReadingHandle()` runs (reading starts). Adding one already in
+   * the set does nothing.
+   * @throws TypeError for something that is not a descriptor; an Error for
+   * a raw file descriptor while raw descriptors are not supported.
+   */
   addReader(reader: IReadDescriptor | IHandleDescriptor): void;
+  /**
+   * Watch `writer` for writing. For a handle descriptor this is
+   * bookkeeping only (libuv drives the writes it queued). Adding one
+   * already in the set does nothing.
+   * @throws as addReader.
+   */
   addWriter(writer: IWriteDescriptor | IHandleDescriptor): void;
+  /**
+   * Stop watching `reader`; a handle descriptor's `_stopReadingHandle()`
+   * runs (reading stops: this is how backpressure works). Removing one not
+   * in the set does nothing.
+   */
   removeReader(reader: IReadDescriptor | IHandleDescriptor): void;
+  /** Stop watching `writer`; removing one not in the set does nothing. */
   removeWriter(writer: IWriteDescriptor | IHandleDescriptor): void;
   /** Remove every reader and writer and return them (each once). */
   removeAll(): IFileDescriptor[];
+  /** The descriptors watched for reading (a copy). */
   getReaders(): IFileDescriptor[];
+  /** The descriptors watched for writing (a copy). */
   getWriters(): IFileDescriptor[];
 }

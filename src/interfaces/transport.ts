@@ -13,11 +13,31 @@ import type { IConsumer, IPushProducer } from './producer';
 export interface ITransport {
   /** True once loseConnection() was called (graceful close pending). */
   readonly disconnecting: boolean;
+  /**
+   * Queue `data` for sending; never blocks and never sends part of it. The
+   * writes one callback makes are gathered and leave together. The bytes
+   * are not copied: leave `data` unchanged until it is sent (as with
+   * `net.Socket.write`), or write a copy. An empty `data` does nothing.
+   * Writes are ignored after abortConnection(), once the FIN is on its way,
+   * and once the connection is closed.
+   * @throws TypeError unless `data` is a Buffer or Uint8Array (encode strings first).
+   */
   write(data: Buffer | Uint8Array): void;
+  /**
+   * `write()` each buffer of `data`, in order (Twisted's writeSequence).
+   * Every element is checked first, so a bad one throws before anything is
+   * written.
+   * @throws TypeError unless `data` is an array of Buffers or Uint8Arrays.
+   */
   writeSequence(data: ReadonlyArray<Buffer | Uint8Array>): void;
   /** Close after every byte written so far has been sent; the protocol then gets ConnectionDone. */
   loseConnection(): void;
+  /** The remote address (a TCP transport gives an IPv4Address or IPv6Address). */
   getPeer(): IAddress;
+  /**
+   * The local address (a TCP transport gives an IPv4Address or IPv6Address).
+   * @throws RuntimeError on a TCP transport first asked after its socket closed.
+   */
   getHost(): IAddress;
 }
 
@@ -39,9 +59,13 @@ export interface ITCPTransport
     IHalfCloseableTransport,
     IConsumer,
     IPushProducer {
+  /** Turn TCP_NODELAY on (`true`: Nagle's algorithm off, small writes leave at once) or off. */
   setTcpNoDelay(enabled: boolean): void;
+  /** Whether TCP_NODELAY is on. */
   getTcpNoDelay(): boolean;
+  /** Turn SO_KEEPALIVE on or off. */
   setTcpKeepAlive(enabled: boolean): void;
+  /** Whether SO_KEEPALIVE is on. */
   getTcpKeepAlive(): boolean;
   /**
    * asyncio's write flow control: pauseWriting() when the buffer goes

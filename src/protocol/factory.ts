@@ -33,6 +33,7 @@ export class Factory<P extends IProtocol = IProtocol> implements IProtocolFactor
     return f;
   }
 
+  /** {@inheritDoc torsion/interfaces!IProtocolFactory.doStart} */
   doStart(): void {
     if (this.numPorts === 0) {
       if (this.noisy) log.info(`Starting factory ${this.constructor.name}`);
@@ -41,6 +42,7 @@ export class Factory<P extends IProtocol = IProtocol> implements IProtocolFactor
     }
     this.numPorts += 1;
   }
+  /** {@inheritDoc torsion/interfaces!IProtocolFactory.doStop} */
   doStop(): void {
     if (this.numPorts === 0) return;
     this.numPorts -= 1;

@@ -48,14 +48,17 @@ export class ClockDelayedCall implements IDelayedCall {
     return this.#args;
   }
 
+  /** {@inheritDoc torsion/interfaces!IDelayedCall.getTime} */
   getTime(): number {
     return this.#time + this.#delayedTime;
   }
 
+  /** {@inheritDoc torsion/interfaces!IDelayedCall.active} */
   active(): boolean {
     return !(this.#called || this.#cancelled);
   }
 
+  /** {@inheritDoc torsion/interfaces!IDelayedCall.cancel} */
   cancel(): void {
     this.#checkActive();
     this.#cancelled = true;
@@ -65,6 +68,7 @@ export class ClockDelayedCall implements IDelayedCall {
     this.#clock._remove(this);
   }
 
+  /** {@inheritDoc torsion/interfaces!IDelayedCall.reset} */
   reset(secondsFromNow: number): void {
     this.#checkActive();
     checkDelay('secondsFromNow', secondsFromNow);
@@ -78,6 +82,7 @@ export class ClockDelayedCall implements IDelayedCall {
     this.#clock._resort();
   }
 
+  /** {@inheritDoc torsion/interfaces!IDelayedCall.delay} */
   delay(seconds: number): void {
     this.#checkActive();
     checkFinite('seconds', seconds);
@@ -148,10 +153,12 @@ export class Clock implements IReactorTime {
     return this.#calls;
   }
 
+  /** {@inheritDoc torsion/interfaces!IReactorTime.seconds} */
   seconds(): number {
     return this.#now;
   }
 
+  /** {@inheritDoc torsion/interfaces!IReactorTime.callLater} */
   callLater<A extends unknown[]>(delay: number, fn: (...args: A) => unknown, ...args: A): ClockDelayedCall {
     checkDelay('delay', delay);
     checkFunction('fn', fn);
@@ -160,6 +167,7 @@ export class Clock implements IReactorTime {
     return call;
   }
 
+  /** {@inheritDoc torsion/interfaces!IReactorTime.getDelayedCalls} */
   getDelayedCalls(): ClockDelayedCall[] {
     return this.#calls.slice();
   }

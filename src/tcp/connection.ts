@@ -122,9 +122,8 @@ function abortLater(t: Connection): void {
  * set while it reads. Use it through `protocol.transport`; connectTCP and
  * listenTCP create the concrete {@link Client} and {@link Server}.
  *
- * Call grammar towards the protocol (each exactly once): `makeConnection ->
- * connectionMade -> (dataReceived | bufferUpdated)* -> [readConnectionLost]
- * -> connectionLost`. An exception thrown by any protocol callback is logged
+ * It calls its protocol in the order {@link IProtocol} writes down (the
+ * call grammar). An exception thrown by any protocol callback is logged
  * and ends this connection with that failure as the reason.
  */
 export abstract class Connection implements ITCPTransport, IHandleDescriptor, SocketOwner, Flushable {

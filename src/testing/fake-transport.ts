@@ -119,6 +119,7 @@ export class FakeTransport implements ITCPTransport {
 
   // ---- ITransport ---------------------------------------------------------
 
+  /** {@inheritDoc torsion/interfaces!ITransport.write} */
   write(data: Buffer | Uint8Array): void {
     checkBytes('data', data);
     // As on a real transport (and in Twisted), writes made after
@@ -130,16 +131,19 @@ export class FakeTransport implements ITCPTransport {
     this.#checkHighWater();
   }
 
+  /** {@inheritDoc torsion/interfaces!ITransport.writeSequence} */
   writeSequence(data: ReadonlyArray<Buffer | Uint8Array>): void {
     if (!Array.isArray(data)) throw new ArgTypeError(`data must be an array of Buffers, got ${describe(data)}`);
     for (let i = 0; i < data.length; i++) checkBytes(`data[${i}]`, data[i]);
     for (const chunk of data) this.write(chunk);
   }
 
+  /** {@inheritDoc torsion/interfaces!ITransport.loseConnection} */
   loseConnection(): void {
     this.disconnecting = true;
   }
 
+  /** {@inheritDoc torsion/interfaces!ITransportAbortable.abortConnection} */
   abortConnection(): void {
     if (this.disconnected || this.aborted) return;
     this.aborted = true;
@@ -148,13 +152,16 @@ export class FakeTransport implements ITCPTransport {
     this.#outSize = 0;
   }
 
+  /** {@inheritDoc torsion/interfaces!IHalfCloseableTransport.loseWriteConnection} */
   loseWriteConnection(): void {
     this.writeDisconnecting = true;
   }
 
+  /** {@inheritDoc torsion/interfaces!ITransport.getPeer} */
   getPeer(): IAddress {
     return this.peerAddress;
   }
+  /** {@inheritDoc torsion/interfaces!ITransport.getHost} */
   getHost(): IAddress {
     return this.hostAddress;
   }
@@ -165,20 +172,25 @@ export class FakeTransport implements ITCPTransport {
 
   // ---- TCP options --------------------------------------------------------
 
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.setTcpNoDelay} */
   setTcpNoDelay(enabled: boolean): void {
     if (typeof enabled !== 'boolean') throw new ArgTypeError(`enabled must be a boolean, got ${describe(enabled)}`);
     this.#noDelay = enabled;
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.getTcpNoDelay} */
   getTcpNoDelay(): boolean {
     return this.#noDelay;
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.setTcpKeepAlive} */
   setTcpKeepAlive(enabled: boolean): void {
     if (typeof enabled !== 'boolean') throw new ArgTypeError(`enabled must be a boolean, got ${describe(enabled)}`);
     this.#keepAlive = enabled;
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.getTcpKeepAlive} */
   getTcpKeepAlive(): boolean {
     return this.#keepAlive;
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.setWriteBufferLimits} */
   setWriteBufferLimits(high?: number, low?: number): void {
     [this.#high, this.#low] = resolveWriteBufferLimits(high, low);
     this.#checkHighWater();
@@ -190,6 +202,7 @@ export class FakeTransport implements ITCPTransport {
 
   // ---- IConsumer ----------------------------------------------------------
 
+  /** {@inheritDoc torsion/interfaces!IConsumer.registerProducer} */
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void {
     if (this.producer !== null) {
       throw new RuntimeError(`Cannot register producer ${describe(producer)}: another producer is already registered`);

@@ -191,6 +191,7 @@ export function loopbackAsync(
 
 /** The transport loopbackAsync hands each protocol. @internal */
 class LoopbackTransport implements ITCPTransport {
+  /** {@inheritDoc torsion/interfaces!ITransport.disconnecting} */
   disconnecting = false;
   connected = true;
   producer: IPushProducer | IPullProducer | null = null;
@@ -209,17 +210,20 @@ class LoopbackTransport implements ITCPTransport {
     this.#peer = isServer ? client : server;
   }
 
+  /** {@inheritDoc torsion/interfaces!ITransport.write} */
   write(data: Buffer | Uint8Array): void {
     checkBytes('data', data);
     if (this.disconnecting || data.length === 0) return;
     this.#queue.put(Buffer.from(data));
   }
+  /** {@inheritDoc torsion/interfaces!ITransport.writeSequence} */
   writeSequence(data: ReadonlyArray<Buffer | Uint8Array>): void {
     if (!Array.isArray(data)) throw new ArgTypeError(`data must be an array of Buffers, got ${describe(data)}`);
     for (let i = 0; i < data.length; i++) checkBytes(`data[${i}]`, data[i]);
     if (this.disconnecting) return;
     this.#queue.put(Buffer.concat(data));
   }
+  /** {@inheritDoc torsion/interfaces!ITransport.loseConnection} */
   loseConnection(): void {
     if (this.disconnecting) return;
     this.disconnecting = true;
@@ -230,46 +234,60 @@ class LoopbackTransport implements ITCPTransport {
   abortConnection(): void {
     this.loseConnection();
   }
+  /** {@inheritDoc torsion/interfaces!IHalfCloseableTransport.loseWriteConnection} */
   loseWriteConnection(): void {
     this.loseConnection();
   }
+  /** {@inheritDoc torsion/interfaces!ITransport.getPeer} */
   getPeer(): IAddress {
     return this.#peer;
   }
+  /** {@inheritDoc torsion/interfaces!ITransport.getHost} */
   getHost(): IAddress {
     return this.#host;
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.setTcpNoDelay} */
   setTcpNoDelay(enabled: boolean): void {
     this.#noDelay = enabled;
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.getTcpNoDelay} */
   getTcpNoDelay(): boolean {
     return this.#noDelay;
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.setTcpKeepAlive} */
   setTcpKeepAlive(enabled: boolean): void {
     this.#keepAlive = enabled;
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.getTcpKeepAlive} */
   getTcpKeepAlive(): boolean {
     return this.#keepAlive;
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.setWriteBufferLimits} */
   setWriteBufferLimits(high?: number, low?: number): void {
     resolveWriteBufferLimits(high, low);
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.getWriteBufferSize} */
   getWriteBufferSize(): number {
     return 0;
   }
+  /** {@inheritDoc torsion/interfaces!IConsumer.registerProducer} */
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void {
     if (this.producer !== null) throw new RuntimeError('Cannot register two producers');
     this.producer = producer;
     this.streaming = streaming;
     this._pollProducer();
   }
+  /** {@inheritDoc torsion/interfaces!IConsumer.unregisterProducer} */
   unregisterProducer(): void {
     if (this.producer === null) throw new RuntimeError('Cannot unregister a producer unless one is registered');
     this.producer = null;
     this.streaming = null;
   }
+  /** {@inheritDoc torsion/interfaces!IPushProducer.pauseProducing} */
   pauseProducing(): void {}
+  /** {@inheritDoc torsion/interfaces!IPushProducer.resumeProducing} */
   resumeProducing(): void {}
+  /** {@inheritDoc torsion/interfaces!IProducer.stopProducing} */
   stopProducing(): void {
     this.loseConnection();
   }

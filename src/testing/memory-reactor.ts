@@ -366,9 +366,11 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
     this.writers.clear();
     return [...all];
   }
+  /** {@inheritDoc torsion/interfaces!IReactorFDSet.getReaders} */
   getReaders(): IFileDescriptor[] {
     return [...this.readers];
   }
+  /** {@inheritDoc torsion/interfaces!IReactorFDSet.getWriters} */
   getWriters(): IFileDescriptor[] {
     return [...this.writers];
   }

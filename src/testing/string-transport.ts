@@ -148,25 +148,31 @@ export class StringTransport implements ITCPTransport {
     this.writeDisconnecting = true;
   }
 
+  /** {@inheritDoc torsion/interfaces!ITransport.getPeer} */
   getPeer(): IAddress {
     return this.peerAddr;
   }
 
+  /** {@inheritDoc torsion/interfaces!ITransport.getHost} */
   getHost(): IAddress {
     return this.hostAddr;
   }
 
   // ---- TCP options --------------------------------------------------------
 
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.setTcpNoDelay} */
   setTcpNoDelay(enabled: boolean): void {
     this.#noDelay = checkBoolean('enabled', enabled);
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.getTcpNoDelay} */
   getTcpNoDelay(): boolean {
     return this.#noDelay;
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.setTcpKeepAlive} */
   setTcpKeepAlive(enabled: boolean): void {
     this.#keepAlive = checkBoolean('enabled', enabled);
   }
+  /** {@inheritDoc torsion/interfaces!ITCPTransport.getTcpKeepAlive} */
   getTcpKeepAlive(): boolean {
     return this.#keepAlive;
   }
