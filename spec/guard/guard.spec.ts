@@ -60,6 +60,7 @@ describe('guardCall / guardResult', () => {
   it('a resolved Promise or a plain value reports nothing', async () => {
     const owner = recorder();
     guardResult(owner, 'a', Promise.resolve(1));
+    // biome-ignore lint/suspicious/noThenProperty: a non-callable then is the case under test
     guardResult(owner, 'b', { then: 3 });
     guardResult(owner, 'c', 42);
     await microtasks();

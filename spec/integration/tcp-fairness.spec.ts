@@ -106,9 +106,11 @@ describe.each(MODES)('a listening port under streaming load (accepted: %s)', (mo
   const h = useReactor();
   let burners: ChildProcess[] = [];
 
+  // biome-ignore lint/suspicious/noDuplicateTestHooks: useReactor's hooks are the harness's, these are the CPU burners'
   beforeAll(() => {
     burners = [0, 1].map(() => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
   });
+  // biome-ignore lint/suspicious/noDuplicateTestHooks: see beforeAll
   afterAll(() => {
     for (const b of burners) b.kill('SIGKILL');
     burners = [];

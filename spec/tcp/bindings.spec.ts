@@ -49,7 +49,7 @@ maybe('the private bindings, self-tested on first use', () => {
   });
 
   it('turn the fast path off when getsockname reports another address than the one bound', () => {
-    const binder = tcpWrapWith(real, 'getsockname', function (orig, out) {
+    const binder = tcpWrapWith(real, 'getsockname', (orig, out) => {
       const err = orig(out);
       (out as { address: string }).address = '0.0.0.0';
       return err;
@@ -61,7 +61,7 @@ maybe('the private bindings, self-tested on first use', () => {
   });
 
   it('turn the fast path off when getsockname reports port 0', () => {
-    const binder = tcpWrapWith(real, 'getsockname', function (orig, out) {
+    const binder = tcpWrapWith(real, 'getsockname', (orig, out) => {
       const err = orig(out);
       (out as { port: number }).port = 0;
       return err;

@@ -78,6 +78,7 @@ export class ServerFactory<P extends IProtocol = IProtocol> extends Factory<P> {
   static override forProtocol<P extends IProtocol>(this: typeof ServerFactory, protocol: ProtocolClass<P>): ServerFactory<P>;
   static override forProtocol<F extends Factory<P>, P extends IProtocol>(this: new () => F, protocol: ProtocolClass<P>): F;
   static override forProtocol(this: new () => Factory, protocol: ProtocolClass): Factory {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being built, as in Factory.forProtocol
     return Factory.forProtocol.call(this, protocol);
   }
 }
@@ -88,6 +89,7 @@ export class ClientFactory<P extends IProtocol = IProtocol> extends Factory<P> i
   static override forProtocol<P extends IProtocol>(this: typeof ClientFactory, protocol: ProtocolClass<P>): ClientFactory<P>;
   static override forProtocol<F extends Factory<P>, P extends IProtocol>(this: new () => F, protocol: ProtocolClass<P>): F;
   static override forProtocol(this: new () => Factory, protocol: ProtocolClass): Factory {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being built, as in Factory.forProtocol
     return Factory.forProtocol.call(this, protocol);
   }
   /** The attempt started (synchronously inside connect()). Default: nothing. */

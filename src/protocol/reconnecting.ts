@@ -49,6 +49,7 @@ export class ReconnectingClientFactory<P extends IProtocol = IProtocol> extends 
   static override forProtocol<P extends IProtocol>(this: typeof ReconnectingClientFactory, protocol: ProtocolClass<P>): ReconnectingClientFactory<P>;
   static override forProtocol<F extends Factory<P>, P extends IProtocol>(this: new () => F, protocol: ProtocolClass<P>): F;
   static override forProtocol(this: new () => Factory, protocol: ProtocolClass): Factory {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being built, as in Factory.forProtocol
     return Factory.forProtocol.call(this, protocol);
   }
 
