@@ -7,7 +7,6 @@
 import { IPv4Address, IPv6Address } from '../../src/address';
 import { Failure } from '../../src/defer/failure';
 import { CannotListenError } from '../../src/errors';
-import { captureLogEvents } from '../../src/logger';
 import { Factory, Protocol } from '../../src/protocol';
 import { Reactor } from '../../src/reactor';
 import { Port, listenTCP } from '../../src/tcp';

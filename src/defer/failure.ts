@@ -8,7 +8,6 @@
  * the place that wrapped it, which is the closest thing JavaScript offers.
  * @module torsion/failure
  */
-import { ArgRangeError } from '../validate';
 import { inspect } from 'node:util';
 
 /** Anything `check`/`trap` accept: a class (matched with `instanceof`) or a class name. */
@@ -24,7 +23,7 @@ export type FailureType = Function | string;
  * @example
  * ```ts
  * import { Failure } from 'torsion/failure';
- * const f = new Failure(new ArgRangeError('too big'));
+ * const f = new Failure(new RangeError('too big'));
  * f.check(TypeError, RangeError); // RangeError
  * f.getErrorMessage();            // 'too big'
  * ```

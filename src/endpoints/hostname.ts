@@ -9,7 +9,7 @@ import { domainToASCII } from 'node:url';
 import { HostnameAddress } from '../address';
 import { Deferred } from '../defer/deferred';
 import type { IStreamClientEndpoint } from '../interfaces/endpoints';
-import type { IProtocol, IProtocolFactory } from '../interfaces/protocol';
+import type { IProtocol } from '../interfaces/protocol';
 import type { IReactorTCP } from '../interfaces/tcp';
 import type { IReactorTime } from '../interfaces/time';
 import { checkDelay, checkPort, checkString, describe, ArgTypeError, ArgRangeError } from '../validate';

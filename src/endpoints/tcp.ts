@@ -10,7 +10,6 @@ import { HostnameAddress, IPv4Address, IPv6Address } from '../address';
 import { Deferred } from '../defer/deferred';
 import { Failure } from '../defer/failure';
 import { ConnectingCancelledError } from '../errors';
-import type { IListeningPort } from '../interfaces/connector';
 import type { IStreamClientEndpoint, IStreamServerEndpoint } from '../interfaces/endpoints';
 import type { IProtocol, IProtocolFactory } from '../interfaces/protocol';
 import type { ConnectTCPOptions, IReactorTCP, ITCPListeningPort } from '../interfaces/tcp';
