@@ -16,6 +16,9 @@ async function run(nodeArgs: string[], fixture: string, env: NodeJS.ProcessEnv =
   const childEnv = { ...process.env };
   delete childEnv.NODE_OPTIONS;
   delete childEnv.TORSION_NO_BINDINGS;
+  // Always compile cold (tsx's cache would hide what the permission model needs: tsx
+  // compiles in a worker, hence --allow-worker below; the bindings stay forbidden).
+  childEnv.TSX_DISABLE_CACHE = '1';
   Object.assign(childEnv, env);
   const proc = spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', join(FIXTURES, fixture)], {
     cwd: ROOT,
@@ -39,7 +42,7 @@ describe("the README's first program without Node's private bindings (child proc
   jest.setTimeout(30_000);
 
   it.each([
-    ['the permission model (--experimental-permission --allow-fs-read=*)', ['--experimental-permission', '--allow-fs-read=*', '--allow-child-process']],
+    ['the permission model (--experimental-permission --allow-fs-read=*)', ['--experimental-permission', '--allow-fs-read=*', '--allow-child-process', '--allow-worker']],
     ['--pending-deprecation --throw-deprecation', ['--pending-deprecation', '--throw-deprecation']],
     ['process.binding removed (.ci/no-bindings.js)', ['--require', join(ROOT, '.ci', 'no-bindings.js')]],
     ['process.binding throwing', ['--require', join(FIXTURES, 'throwing-binding-preload.js')]],

@@ -28,7 +28,7 @@ import { Logger } from '../logger';
 
 const log = new Logger('torsion.tcp');
 
-/** The part of libuv's TCP handle wrap that a listening Port uses. @internal */
+/** The part of libuv's TCP handle wrap that a listening Port uses. @hidden */
 export interface NativeTCPHandle {
   bind(address: string, port: number): number;
   bind6(address: string, port: number, flags: number): number;
@@ -40,7 +40,7 @@ export interface NativeTCPHandle {
   onconnection: ((this: NativeTCPHandle, status: number, client?: NativeTCPClientHandle) => void) | null;
 }
 
-/** An accepted (or client) connection's handle. @internal */
+/** An accepted (or client) connection's handle. @hidden */
 export interface NativeTCPClientHandle {
   getpeername(out: { address?: string; port?: number; family?: string }): number;
   close(cb?: () => void): void;
