@@ -188,8 +188,25 @@ export class ConnectingCancelledError extends TorsionError {
 
 // ---- Connection closed ------------------------------------------------------
 
+/**
+ * Base of every "the connection is gone" error, as Python's
+ * `ConnectionError` is for asyncio and EasyNetwork users.
+ */
+export class ConnectionError extends TorsionError {
+  override readonly code: string = 'ERR_CONNECTION';
+  constructor(message = 'Connection error', options?: TorsionErrorOptions) {
+    super(message, options);
+  }
+}
+/** The client was closed by its owner and cannot be used any more. */
+export class ClientClosedError extends ConnectionError {
+  override readonly code: string = 'ERR_CLIENT_CLOSED';
+  constructor(message = 'The client is closed', options?: TorsionErrorOptions) {
+    super(message, options);
+  }
+}
 /** The connection was closed, cleanly or not. */
-export class ConnectionClosed extends TorsionError {
+export class ConnectionClosed extends ConnectionError {
   override readonly code: string = 'ERR_CONNECTION_CLOSED';
   constructor(message = 'Connection was closed', options?: TorsionErrorOptions) {
     super(message, options);
@@ -231,10 +248,12 @@ export class ProcessDone extends ConnectionDone {
 /** A process ended with a non-zero exit code or a signal. */
 export class ProcessTerminated extends ConnectionLost {
   override readonly code: string = 'ERR_PROCESS_TERMINATED';
+  /** The POSIX wait status, where known (`exitCode << 8`, or the signal number). */
+  readonly status: number | null;
   constructor(
     readonly exitCode: number | null = null,
     readonly signal: string | null = null,
-    options?: TorsionErrorOptions,
+    options?: TorsionErrorOptions & { status?: number | null },
   ) {
     super(
       `A process has ended with a probable error condition: ${
@@ -242,7 +261,276 @@ export class ProcessTerminated extends ConnectionLost {
       }`,
       options,
     );
+    this.status = options?.status ?? null;
   }
+}
+/** signalProcess() or a write on a process that has already exited. */
+export class ProcessExitedAlready extends TorsionError {
+  override readonly code: string = 'ERR_PROCESS_EXITED_ALREADY';
+  constructor(message = 'The process has already exited', options?: TorsionErrorOptions) {
+    super(message, options);
+  }
+}
+
+// ---- Streams, packets, text ---------------------------------------------------
+
+/** A read ended (EOF) before the expected number of bytes or the separator. */
+export class IncompleteReadError extends TorsionError {
+  override readonly code: string = 'ERR_INCOMPLETE_READ';
+  constructor(
+    /** What was read before the end. */
+    readonly partial: Buffer,
+    /** How many bytes were expected (null: a separator was). */
+    readonly expected: number | null,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(
+      options?.message ??
+        `${partial.length} bytes read on a total of ${expected === null ? 'undefined' : expected} expected bytes`,
+      options,
+    );
+  }
+}
+/** A serializer could not turn bytes into a packet. */
+export class DeserializeError extends TorsionError {
+  override readonly code: string = 'ERR_DESERIALIZE';
+  /** Serializer-specific detail. */
+  readonly errorInfo: unknown;
+  constructor(message = 'Could not deserialize the data', options?: TorsionErrorOptions & { errorInfo?: unknown }) {
+    super(message, options);
+    this.errorInfo = options?.errorInfo ?? null;
+  }
+}
+/** An incremental (stream) serializer failed; `remainingData` is what follows the bad packet. */
+export class IncrementalDeserializeError extends DeserializeError {
+  override readonly code: string = 'ERR_INCREMENTAL_DESERIALIZE';
+  constructor(
+    message: string,
+    /** The bytes after the bad packet, kept for the next one. */
+    readonly remainingData: Buffer,
+    options?: TorsionErrorOptions & { errorInfo?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+/** A separator was not found within the limit. */
+export class LimitOverrunError extends IncrementalDeserializeError {
+  override readonly code: string = 'ERR_LIMIT_OVERRUN';
+  constructor(
+    message: string,
+    /** How many bytes may be consumed to get past the overrun. */
+    readonly consumed: number,
+    remainingData: Buffer = Buffer.alloc(0),
+    options?: TorsionErrorOptions & { errorInfo?: unknown },
+  ) {
+    super(message, remainingData, options);
+  }
+}
+/** A converter could not turn a decoded value into a packet. */
+export class PacketConversionError extends TorsionError {
+  override readonly code: string = 'ERR_PACKET_CONVERSION';
+  /** Converter-specific detail. */
+  readonly errorInfo: unknown;
+  constructor(message = 'Could not convert the packet', options?: TorsionErrorOptions & { errorInfo?: unknown }) {
+    super(message, options);
+    this.errorInfo = options?.errorInfo ?? null;
+  }
+}
+/** A packet protocol failed to parse what it received. */
+export class BaseProtocolParseError extends TorsionError {
+  override readonly code: string = 'ERR_PROTOCOL_PARSE';
+  constructor(
+    /** The serializer's or converter's error. */
+    readonly error: DeserializeError | PacketConversionError,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(options?.message ?? `Parse error: ${error.message}`, { cause: options?.cause ?? error });
+  }
+}
+/** A stream packet protocol failed to parse; `remainingData` stays buffered. */
+export class StreamProtocolParseError extends BaseProtocolParseError {
+  override readonly code: string = 'ERR_STREAM_PROTOCOL_PARSE';
+  constructor(
+    /** The bytes after the bad packet. */
+    readonly remainingData: Buffer,
+    error: IncrementalDeserializeError | PacketConversionError,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(error, options);
+  }
+}
+/** A datagram packet protocol failed to parse a datagram from `senderAddress`. */
+export class DatagramProtocolParseError extends BaseProtocolParseError {
+  override readonly code: string = 'ERR_DATAGRAM_PROTOCOL_PARSE';
+  constructor(
+    error: DeserializeError | PacketConversionError,
+    /** Who sent the datagram. */
+    readonly senderAddress: unknown,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(error, options);
+  }
+}
+/** Bytes could not be decoded with `encoding` under the 'strict' policy. */
+export class UnicodeDecodeError extends TorsionError {
+  override readonly code: string = 'ERR_UNICODE_DECODE';
+  constructor(
+    readonly encoding: string,
+    readonly data: Buffer,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(options?.message ?? `'${encoding}' codec can't decode ${data.length} byte(s)`, options);
+  }
+}
+/** Text could not be encoded with `encoding` under the 'strict' policy. */
+export class UnicodeEncodeError extends TorsionError {
+  override readonly code: string = 'ERR_UNICODE_ENCODE';
+  constructor(
+    readonly encoding: string,
+    readonly text: string,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(options?.message ?? `'${encoding}' codec can't encode ${JSON.stringify(text.slice(0, 40))}`, options);
+  }
+}
+
+// ---- Datagrams, addresses ---------------------------------------------------
+
+/** A datagram is larger than the transport can send (EMSGSIZE, or above `limit`). */
+export class MessageLengthError extends TorsionError {
+  override readonly code: string = 'ERR_MESSAGE_LENGTH';
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(options?.message ?? `Datagram of ${size} bytes is larger than the limit of ${limit} bytes`, options);
+  }
+}
+/** Joining (or leaving) a multicast group failed. */
+export class MulticastJoinError extends TorsionError {
+  override readonly code: string = 'ERR_MULTICAST_JOIN';
+  /** The interface it was tried on ('' for the default). */
+  readonly interface: string;
+  constructor(
+    readonly group: string,
+    iface: string,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(
+      options?.message ??
+        `Couldn't join multicast group ${group} on ${iface || 'the default interface'}: ${describeCause(options?.cause)}`,
+      options,
+    );
+    this.interface = iface;
+  }
+}
+/** An address that is not a literal IP address (or is of the wrong family) where one is required. */
+export class InvalidAddressError extends TorsionError {
+  override readonly code: string = 'ERR_INVALID_ADDRESS';
+  constructor(
+    readonly address: string,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(options?.message ?? `${JSON.stringify(address)} is not a valid address here`, options);
+  }
+}
+/** A UNIX socket path that does not exist, is not a socket, or cannot be used. */
+export class BadFileError extends ConnectError {
+  override readonly code: string = 'ERR_BAD_FILE';
+  constructor(
+    readonly address: string,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(options?.message ?? `Bad file ${JSON.stringify(address)}: ${describeCause(options?.cause)}`, options);
+  }
+}
+
+// ---- TLS ---------------------------------------------------------------------
+
+/** Why a TLS connection failed. */
+export type SSLErrorReason = 'handshake' | 'verify' | 'hostname' | 'timeout' | 'alpn' | 'shutdown';
+/** A TLS handshake or shutdown failed. */
+export class SSLError extends ConnectError {
+  override readonly code: string = 'ERR_SSL';
+  /** OpenSSL's verification code, e.g. `'CERT_HAS_EXPIRED'`, or null. */
+  readonly verifyError: string | null;
+  constructor(
+    readonly reason: SSLErrorReason,
+    options?: TorsionErrorOptions & { message?: string; verifyError?: string | null },
+  ) {
+    super(options?.message ?? `TLS ${reason} failed: ${describeCause(options?.cause)}`, options);
+    this.verifyError = options?.verifyError ?? null;
+  }
+}
+/** A certificate or key could not be loaded or does not match. */
+export class CertificateError extends TorsionError {
+  override readonly code: string = 'ERR_CERTIFICATE';
+  constructor(message = 'Invalid certificate', options?: TorsionErrorOptions) {
+    super(message, options);
+  }
+}
+
+// ---- Features ----------------------------------------------------------------
+
+/** A feature this Node or this machine cannot provide; `hint` says what to do. */
+export class FeatureUnavailableError extends TorsionError {
+  override readonly code: string = 'ERR_FEATURE_UNAVAILABLE';
+  constructor(
+    readonly feature: string,
+    readonly hint: string,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(options?.message ?? `${feature} is not available: ${hint}`, options);
+  }
+}
+/** A feature of the native addon was used, but the addon did not load. */
+export class NativeAddonUnavailableError extends FeatureUnavailableError {
+  override readonly code: string = 'ERR_NATIVE_ADDON_UNAVAILABLE';
+  constructor(
+    feature: string,
+    /** Why the addon did not load. */
+    readonly reason: string,
+    options?: TorsionErrorOptions & { hint?: string },
+  ) {
+    const hint =
+      options?.hint ??
+      'build it with `npm run build:native` (needs a C++ compiler, python3 and the Node headers); TORSION_NO_NATIVE=1 also disables it';
+    super(feature, hint, { ...options, message: `${feature} needs torsion's native addon, which is unavailable (${reason}); ${hint}` });
+  }
+}
+
+// ---- Telnet ------------------------------------------------------------------
+
+/** Base of the telnet errors. */
+export class TelnetError extends TorsionError {
+  override readonly code: string = 'ERR_TELNET';
+}
+/** A telnet option negotiation failed. */
+export class NegotiationError extends TelnetError {
+  override readonly code: string = 'ERR_TELNET_NEGOTIATION';
+  constructor(
+    readonly option: number,
+    options?: TorsionErrorOptions & { message?: string },
+  ) {
+    super(options?.message ?? `Telnet negotiation of option ${option} failed`, options);
+  }
+}
+/** The peer refused the option. */
+export class OptionRefused extends NegotiationError {
+  override readonly code: string = 'ERR_TELNET_OPTION_REFUSED';
+}
+/** The option is already enabled. */
+export class AlreadyEnabled extends NegotiationError {
+  override readonly code: string = 'ERR_TELNET_ALREADY_ENABLED';
+}
+/** The option is already disabled. */
+export class AlreadyDisabled extends NegotiationError {
+  override readonly code: string = 'ERR_TELNET_ALREADY_DISABLED';
+}
+/** A negotiation of the option is already in progress. */
+export class AlreadyNegotiating extends NegotiationError {
+  override readonly code: string = 'ERR_TELNET_ALREADY_NEGOTIATING';
 }
 
 function describeCause(cause: unknown): string {
