@@ -160,10 +160,7 @@ export class CannotListenError extends TorsionError {
   /** The port that could not be bound. */
   readonly port: number;
   constructor(iface: string, port: number, options?: TorsionErrorOptions & { message?: string }) {
-    super(
-      options?.message ?? `Couldn't listen on ${iface || 'any'}:${port}: ${describeCause(options?.cause)}`,
-      options,
-    );
+    super(options?.message ?? `Couldn't listen on ${iface || 'any'}:${port}: ${describeCause(options?.cause)}`, options);
     this.interface = iface;
     this.port = port;
   }
@@ -496,7 +493,10 @@ export class NativeAddonUnavailableError extends FeatureUnavailableError {
     const hint =
       options?.hint ??
       'build it with `npm run build:native` (needs a C++ compiler, python3 and the Node headers); TORSION_NO_NATIVE=1 also disables it';
-    super(feature, hint, { ...options, message: `${feature} needs torsion's native addon, which is unavailable (${reason}); ${hint}` });
+    super(feature, hint, {
+      ...options,
+      message: `${feature} needs torsion's native addon, which is unavailable (${reason}); ${hint}`,
+    });
   }
 }
 
@@ -505,6 +505,9 @@ export class NativeAddonUnavailableError extends FeatureUnavailableError {
 /** Base of the telnet errors. */
 export class TelnetError extends TorsionError {
   override readonly code: string = 'ERR_TELNET';
+  constructor(message = 'Telnet protocol error', options?: TorsionErrorOptions) {
+    super(message, options);
+  }
 }
 /** A telnet option negotiation failed. */
 export class NegotiationError extends TelnetError {
@@ -550,9 +553,12 @@ export function connectErrorFromErrno(err: unknown, address?: readonly [string, 
     case 'ECONNREFUSED':
       if (address) {
         const host = address[0].includes(':') ? `[${address[0]}]` : address[0];
-        return new ConnectionRefusedError(`Connection to ${host}:${address[1]} was refused by the other side; is the server listening?`, {
-          cause: err,
-        });
+        return new ConnectionRefusedError(
+          `Connection to ${host}:${address[1]} was refused by the other side; is the server listening?`,
+          {
+            cause: err,
+          },
+        );
       }
       return new ConnectionRefusedError(undefined, { cause: err });
     case 'ETIMEDOUT':
@@ -572,4 +578,3 @@ export function connectErrorFromErrno(err: unknown, address?: readonly [string, 
       return new ConnectError(`An error occurred while connecting: ${msg}`, { cause: err });
   }
 }
-

@@ -36,13 +36,16 @@ describe('errors added for the next capabilities', () => {
     [new E.AlreadyDisabled(24), 'ERR_TELNET_ALREADY_DISABLED', [E.NegotiationError]],
     [new E.AlreadyNegotiating(24), 'ERR_TELNET_ALREADY_NEGOTIATING', [E.NegotiationError]],
   ];
-  it.each(cases.map((c) => [c[0].constructor.name, ...c] as const))('%s has its code, name and family', (name, err, code, bases) => {
-    expect(err.name).toBe(name);
-    expect((err as E.TorsionError).code).toBe(code);
-    expect(err).toBeInstanceOf(E.TorsionError);
-    for (const b of bases) expect(err).toBeInstanceOf(b);
-    expect(err.message.length).toBeGreaterThan(0);
-  });
+  it.each(cases.map((c) => [c[0].constructor.name, ...c] as const))(
+    '%s has its code, name and family',
+    (name, err, code, bases) => {
+      expect(err.name).toBe(name);
+      expect((err as E.TorsionError).code).toBe(code);
+      expect(err).toBeInstanceOf(E.TorsionError);
+      for (const b of bases) expect(err).toBeInstanceOf(b);
+      expect(err.message.length).toBeGreaterThan(0);
+    },
+  );
 
   it('keeps the fields the contract lists', () => {
     const ir = new E.IncompleteReadError(Buffer.from('ab'), 5);
