@@ -20,7 +20,7 @@
  * the steadier comparison.
  *
  * Sizes: CONNECT_TOTAL (default 20000), CONNECT_CONCURRENCY (default 50),
- * CONNECT_ROUNDS (default 4).
+ * CONNECT_ROUNDS (default 4), CONNECT_MODES (e.g. `2`: only the rows listed, 0-based).
  *
  * Run: `npx tsx bench/tcp-connect.ts`
  * @internal
@@ -206,7 +206,10 @@ async function main(): Promise<void> {
     { reuse: true, clientCloses: false, note: ' (connector.connect() reuse)' },
     { reuse: false, clientCloses: true, note: ' (client closes first)' },
   ];
-  for (const { reuse, clientCloses, note } of modes) {
+  // CONNECT_MODES=0,2 runs only those rows (0 server first, 1 reuse, 2 client first).
+  const only = (process.env.CONNECT_MODES ?? '').split(',').filter((x) => x !== '').map(Number);
+  for (const [i, { reuse, clientCloses, note }] of modes.entries()) {
+    if (only.length > 0 && !only.includes(i)) continue;
     const label = `W4 ${total} short conns, ${concurrency} at a time${note}`;
     const res = await alternate(
       rounds,
