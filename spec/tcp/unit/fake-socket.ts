@@ -128,10 +128,13 @@ export class FakeSocket implements TransportSocket {
    * The kernel takes everything uncorked: the chunks go on the wire and
    * their callbacks run, in order (callbacks that write queue more, which
    * the same call drains); then, if end() was called, the FIN goes out
-   * and the owner hears `finish`.
+   * and the owner hears `finish`. With `limit`, only that many queued
+   * writes (empty ones included) leave.
    */
-  drain(): void {
+  drain(limit = Number.POSITIVE_INFINITY): void {
+    let n = 0;
     while (this.#queued.length > 0 && !this.destroyed) {
+      if (n++ >= limit) return;
       const q = this.#queued.shift() as Queued;
       if (q.data.length > 0) this.wire.push(q.data);
       q.cb?.(null);
