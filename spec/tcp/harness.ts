@@ -65,7 +65,12 @@ export class FakeTCPReactor extends Clock implements TCPReactor {
   callWhenRunning(): undefined {
     return undefined;
   }
-  addSystemEventTrigger<A extends unknown[]>(phase: EventPhase, eventType: string, _fn: (...args: A) => unknown, ..._args: A): TriggerId {
+  addSystemEventTrigger<A extends unknown[]>(
+    phase: EventPhase,
+    eventType: string,
+    _fn: (...args: A) => unknown,
+    ..._args: A
+  ): TriggerId {
     return { phase, eventType };
   }
   removeSystemEventTrigger(): void {}
@@ -240,7 +245,8 @@ export const ACCEPT_MODES: readonly AcceptMode[] = BINDINGS_OFF ? ['net.Socket']
 export function useAcceptMode(mode: AcceptMode): void {
   beforeAll(() => {
     const wanted = mode === 'native stream';
-    if (_setNativeStreams(wanted) !== wanted) throw new Error(`accept mode '${mode}' is not available on Node ${process.version}`);
+    if (_setNativeStreams(wanted) !== wanted)
+      throw new Error(`accept mode '${mode}' is not available on Node ${process.version}`);
   });
   afterAll(() => {
     _setNativeStreams(true);
@@ -260,7 +266,8 @@ export const CLIENT_MODES: readonly ClientMode[] = BINDINGS_OFF ? ['net.Socket']
 export function useClientMode(mode: ClientMode): void {
   beforeAll(() => {
     const wanted = mode === 'native stream';
-    if (_setNativeClients(wanted) !== wanted) throw new Error(`client mode '${mode}' is not available on Node ${process.version}`);
+    if (_setNativeClients(wanted) !== wanted)
+      throw new Error(`client mode '${mode}' is not available on Node ${process.version}`);
   });
   afterAll(() => {
     _setNativeClients(true);

@@ -9,7 +9,15 @@ import { ConnectionDone, UserError } from '../../src/errors';
 import type { Client, Connection, Port } from '../../src/tcp';
 import { _setNativeClients, nativeClientsEnabled } from '../../src/tcp/native-client';
 import { NativeStream } from '../../src/tcp/native-stream';
-import { BINDINGS_OFF, RecordingClientFactory, RecordingProtocol, RecordingServerFactory, until, useReactor, within } from './harness';
+import {
+  BINDINGS_OFF,
+  RecordingClientFactory,
+  RecordingProtocol,
+  RecordingServerFactory,
+  until,
+  useReactor,
+  within,
+} from './harness';
 
 class CloseOnData extends RecordingProtocol {
   override dataReceived(data: Buffer): void {
