@@ -315,6 +315,26 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Let the event loop turn `n` times (each turn ends in the check phase, and
+ * the next one polls for I/O again): what the kernel already holds for
+ * this process (bytes or a FIN on loopback, an accepted connection) has
+ * then been delivered, and what it triggers in turn has run. The reactor's
+ * own turn, not a wall-clock window: use it to show that something did
+ * not happen.
+ */
+export async function loopTurns(n = 3): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * A promise of the net.Socket's 'close' event (its last). Call it while the
+ * socket is open: nothing says afterwards whether 'close' was emitted.
+ */
+export function closeOf(socket: Socket): Promise<void> {
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
+
 /** Resolve once `cond()` is true (polled every few ms), or reject after `ms`. */
 export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
