@@ -4,6 +4,7 @@
  * host, timeout, bind), stopConnecting in each phase, reconnecting, and
  * buildProtocol returning null on either side.
  */
+import type { Socket } from 'node:net';
 import { IPv4Address, IPv6Address } from '../../src/address';
 import type { Failure } from '../../src/defer/failure';
 import {
@@ -24,7 +25,8 @@ import {
   RecordingServerFactory,
   Signal,
   blackHole,
-  sleep,
+  loopTurns,
+  closeOf,
   until,
   useClientMode,
   useReactor,
@@ -155,7 +157,9 @@ describe.each(CLIENT_MODES)('connectTCP (integration, client: %s)', (mode) => {
       const f = new RecordingClientFactory();
       const connector = h.r.connectTCP('127.0.0.1', hole.port, f, { timeout: 5 });
       await until(() => (connector.transport as Client).realAddress !== null);
-      await sleep(50);
+      // The connect was issued; a few reactor turns later the black hole
+      // still has not completed the handshake.
+      await loopTurns();
       expect(connector.state).toBe('connecting');
       connector.stopConnecting();
       expect((f.failed.value as Failure).value).toBeInstanceOf(UserError);
@@ -216,8 +220,17 @@ describe.each(CLIENT_MODES)('connectTCP (integration, client: %s)', (mode) => {
     expect(reason.value).toBeInstanceOf(UserError);
     expect(f.names()).not.toContain('buildProtocol');
     expect(connector.state).toBe('disconnected');
-    await sleep(20);
+    // A later attempt to the same port gets connected: the stopped one's
+    // handshake, begun earlier, would have completed (and shown) by then.
+    const later = new RecordingClientFactory();
+    h.r.connectTCP('127.0.0.1', port.getHost().port, later);
+    await until(() => later.protocols.length === 1);
+    await within(later.protocols[0].made);
+    await loopTurns();
     expect(f.names()).not.toContain('buildProtocol');
+    expect(f.names().filter((n) => n === 'clientConnectionFailed')).toHaveLength(1);
+    later.protocols[0].transport!.loseConnection();
+    await within(later.lost);
   });
 
   it('stopConnecting once connected throws NotConnectingError', async () => {
@@ -305,17 +318,20 @@ describe('client socket reuse (integration, client: net.Socket)', () => {
 
   it('reuses a closed client socket for a later attempt, but never one handed out by getHandle()', async () => {
     const sockets: unknown[] = [];
+    const closed: Promise<void>[] = [];
     class KeepSocket extends CloseOnData {
       override connectionMade(): void {
-        sockets.push((this.transport as unknown as { _socket: unknown })._socket);
+        const socket = (this.transport as unknown as { _socket: Socket })._socket;
+        sockets.push(socket);
+        closed.push(closeOf(socket));
         super.connectionMade();
       }
     }
     const f = new RecordingClientFactory(KeepSocket);
     const connector = h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     await within(f.lost);
-    // The first socket emits 'close' shortly after connectionLost.
-    await sleep(20);
+    // The first socket emits 'close' shortly after connectionLost: only then may it be reused.
+    await closed[0];
     connector.connect();
     await until(() => f.protocols.length === 2);
     const second = f.protocols[1];
@@ -326,12 +342,18 @@ describe('client socket reuse (integration, client: net.Socket)', () => {
     expect(sockets[1]).toBe(sockets[0]);
 
     // A socket the application saw (getHandle) is not recycled.
-    const g = new RecordingClientFactory(KeepSocket);
+    let exposed: unknown = null;
+    class ExposeSocket extends KeepSocket {
+      override connectionMade(): void {
+        exposed = (this.transport as unknown as Client).getHandle();
+        super.connectionMade();
+      }
+    }
+    const g = new RecordingClientFactory(ExposeSocket);
     h.r.connectTCP('127.0.0.1', port.getHost().port, g);
-    await until(() => g.protocols.length === 1);
-    const exposed = (g.protocols[0].transport as unknown as Client).getHandle();
     await within(g.lost);
-    await sleep(20);
+    expect(exposed).toBe(sockets[2]);
+    await closed[2];
     const k = new RecordingClientFactory(KeepSocket);
     h.r.connectTCP('127.0.0.1', port.getHost().port, k);
     await within(k.lost);
@@ -347,10 +369,13 @@ describe('client socket reuse (integration, client: net.Socket)', () => {
     }
     const echo = h.r.listenTCP(0, new RecordingServerFactory(Echo), { interface: '127.0.0.1' });
     const sockets: unknown[] = [];
+    const closed: Promise<void>[] = [];
     class WriteThenAbort extends RecordingProtocol {
       override connectionMade(): void {
         super.connectionMade();
-        sockets.push((this.transport as unknown as { _socket: unknown })._socket);
+        const socket = (this.transport as unknown as { _socket: Socket })._socket;
+        sockets.push(socket);
+        closed.push(closeOf(socket));
         this.transport!.write(Buffer.from('dropped'));
         this.transport!.abortConnection();
       }
@@ -358,7 +383,7 @@ describe('client socket reuse (integration, client: net.Socket)', () => {
     const a = new RecordingClientFactory(WriteThenAbort);
     h.r.connectTCP('127.0.0.1', echo.getHost().port, a);
     await within(a.lost);
-    await sleep(20);
+    await closed[0];
     const b = new RecordingClientFactory();
     h.r.connectTCP('127.0.0.1', echo.getHost().port, b);
     await until(() => b.protocols.length === 1);

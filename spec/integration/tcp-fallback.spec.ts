@@ -10,7 +10,7 @@ import { ConnectionAborted, ConnectionDone, ConnectionLost } from '../../src/err
 import { BufferedProtocol } from '../../src/protocol';
 import type { Port } from '../../src/tcp';
 import { _setBindings, bindings } from '../../src/tcp/bindings';
-import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, Signal, sleep, until, useReactor, within } from '../tcp/harness';
+import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, Signal, loopTurns, until, useReactor, within } from '../tcp/harness';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -96,7 +96,9 @@ describe('accepted connections without the private binding (integration)', () =>
     const f = new RecordingClientFactory();
     h.r.connectTCP('127.0.0.1', port.getHost().port, f);
     await until(() => f.protocols.length === 1);
-    await sleep(30);
+    // The client is connected: the kernel has queued the connection on the
+    // port, and the next loop turns hand it to the port, which holds it.
+    await loopTurns();
     expect(sf.protocols).toHaveLength(0);
     h.r.addReader(port);
     const sp = await within(sf.built);

@@ -12,7 +12,7 @@ import {
   RecordingProtocol,
   RecordingServerFactory,
   Signal,
-  sleep,
+  loopTurns,
   until,
   useReactor,
   within,
@@ -236,7 +236,11 @@ describe.each(TRANSPORT_MODES)('TCP flow control (integration, %s)', (mode) => {
       t.write(Buffer.from('before'));
       t.loseConnection();
       t.write(Buffer.from(' during'));
-      await sleep(30);
+      // Everything written has arrived and left the server's buffer: an
+      // unheld close would have sent its FIN by now, and the client's next
+      // loop turns would see it.
+      await until(() => client.data().toString() === 'before during' && t.getWriteBufferSize() === 0);
+      await loopTurns(5);
       expect(client.lost.called).toBe(false);
       expect(server.lost.called).toBe(false);
       t.unregisterProducer();
@@ -275,10 +279,12 @@ describe.each(TRANSPORT_MODES)('TCP flow control (integration, %s)', (mode) => {
       while (!server.paused.called && written < 256 * 1024 * 1024) {
         server.transport!.write(chunk);
         written += chunk.length;
-        if (written % (4 * 1024 * 1024) === 0) await sleep(1);
+        if (written % (4 * 1024 * 1024) === 0) await loopTurns(1);
       }
-      await sleep(20);
       expect(server.paused.called).toBe(true);
+      // Bytes are waiting in the client's kernel buffer: a client still
+      // reading would get them in these turns.
+      await loopTurns(5);
       expect(client.received.length).toBe(0);
       h.r.addReader(conn(client));
       await until(() => client.data().length === written, 20000);
@@ -292,7 +298,9 @@ describe.each(TRANSPORT_MODES)('TCP flow control (integration, %s)', (mode) => {
       const f = new RecordingClientFactory();
       h.r.connectTCP('127.0.0.1', port.getHost().port, f);
       await until(() => f.protocols.length === 1);
-      await sleep(30);
+      // The client is connected: the kernel has queued the connection on the
+      // port, and the next loop turns hand it to the port, which holds it.
+      await loopTurns();
       expect(sf.protocols).toHaveLength(0);
       h.r.addReader(port);
       const sp = await within(sf.built);

@@ -9,7 +9,7 @@ import { ConnectError, ConnectionLost } from '../../src/errors';
 import { Reactor } from '../../src/reactor';
 import { Deferred } from '../../src/defer/deferred';
 import type { Client } from '../../src/tcp';
-import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, blackHole, sleep, until, within, TRANSPORT_MODES, useTransportMode } from '../tcp/harness';
+import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, blackHole, loopTurns, until, within, TRANSPORT_MODES, useTransportMode } from '../tcp/harness';
 
 describe.each(TRANSPORT_MODES)('reactor.stop() with TCP connections (integration, %s)', (mode) => {
   useTransportMode(mode);
@@ -87,7 +87,10 @@ describe.each(TRANSPORT_MODES)('reactor.stop() with TCP connections (integration
       const connecting = new RecordingClientFactory();
       const connector = r2.connectTCP('127.0.0.1', hole.port, connecting);
       await until(() => (connector.transport as Client).realAddress !== null);
-      await sleep(20);
+      // The connect was issued (doConnect runs with the real address); one
+      // more reactor turn, and the black hole still has not answered.
+      await loopTurns();
+      expect(connector.state).toBe('connecting');
       r2.stop();
       await done2;
       for (const f of [resolving, connecting]) {

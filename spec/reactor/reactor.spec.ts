@@ -38,6 +38,23 @@ async function runReactor(r: Reactor): Promise<void> {
   }
 }
 
+/**
+ * Every Node timer armed until now that is already due has fired, and the
+ * loop has turned (immediates ran): a Node timer of 0 ms fires after every
+ * earlier one of 0 or 1 ms (same list, insertion order), then a few
+ * setImmediate turns. The loop's own order, not a wall-clock window.
+ */
+async function dueTimersFired(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Resolve once the reactor's clock has reached `time` (seconds()), then {@link dueTimersFired}. */
+async function clockReaches(r: Reactor, time: number): Promise<void> {
+  while (r.seconds() < time) await new Promise((resolve) => setTimeout(resolve, Math.max(1, (time - r.seconds()) * 1000)));
+  await dueTimersFired();
+}
+
 class FakeDescriptor implements IFileDescriptor {
   lost: Failure[] = [];
   constructor(readonly name: string) {}
@@ -260,9 +277,10 @@ describe('delayed calls on a running reactor', () => {
   it('calls scheduled before run() wait for run(), and due calls then run in time order with FIFO ties', async () => {
     const seen: string[] = [];
     reactor.callLater(0.02, () => seen.push('c'));
-    reactor.callLater(0.01, () => seen.push('a'));
-    reactor.callLater(0.01, () => seen.push('b'));
-    await new Promise((r) => setTimeout(r, 50));
+    reactor.callLater(0, () => seen.push('a'));
+    reactor.callLater(0, () => seen.push('b'));
+    // Due now: a reactor running them before run() would have done so by then.
+    await dueTimersFired();
     expect(seen).toEqual([]);
     reactor.callLater(0.03, () => reactor.stop());
     await runReactor(reactor);
@@ -355,9 +373,11 @@ describe('delayed calls on a running reactor', () => {
     const later = reactor.callLater(0.05, () => seen.push('too late'));
     reactor.callWhenRunning(() => reactor.stop());
     await runReactor(reactor);
-    await new Promise((r) => setTimeout(r, 80));
+    const afterStop = reactor.callLater(0, () => seen.push('after stop'));
+    await clockReaches(reactor, later.getTime());
     expect(seen).toEqual([]);
     expect(later.active()).toBe(true);
+    expect(afterStop.active()).toBe(true);
   });
 
   it('several reactors run side by side, each with its own calls', async () => {

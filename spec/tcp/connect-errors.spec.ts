@@ -1,61 +1,12 @@
 /**
- * connectErrorFromErrno: every errno a connect attempt can fail with maps
- * to Twisted's class, keeps the Node error as `cause`, and a refused
- * connection names the address that refused it (also on a real reactor).
+ * A refused connectTCP names the address that refused it, on a real
+ * reactor (the mapping itself: spec/tcp/unit/connect-error-from-errno.spec.ts).
  */
 import type { Failure } from '../../src/defer/failure';
-import {
-  ConnectBindError,
-  ConnectError,
-  ConnectionRefusedError,
-  NoRouteError,
-  TCPTimedOutError,
-  UnknownHostError,
-  connectErrorFromErrno,
-} from '../../src/errors';
+import { ConnectionRefusedError } from '../../src/errors';
 import { ClientFactory, Factory } from '../../src/protocol/factory';
 import { Protocol } from '../../src/protocol/protocol';
 import { Signal, useReactor, within } from './harness';
-
-function errno(code: string): NodeJS.ErrnoException {
-  const e = new Error(`connect ${code} 127.0.0.1:9`) as NodeJS.ErrnoException;
-  e.code = code;
-  return e;
-}
-
-describe('connectErrorFromErrno', () => {
-  it.each([
-    ['ECONNREFUSED', ConnectionRefusedError],
-    ['ETIMEDOUT', TCPTimedOutError],
-    ['ENETUNREACH', NoRouteError],
-    ['EHOSTUNREACH', NoRouteError],
-    ['ENOTFOUND', UnknownHostError],
-    ['EAI_AGAIN', UnknownHostError],
-    ['EAI_FAIL', UnknownHostError],
-    ['EAI_NONAME', UnknownHostError],
-    ['EADDRINUSE', ConnectBindError],
-    ['EADDRNOTAVAIL', ConnectBindError],
-    ['ECONNRESET', ConnectError],
-    ['EPERM', ConnectError],
-  ] as const)('%s becomes %p with the Node error as cause', (code, Cls) => {
-    const err = errno(code);
-    const mapped = connectErrorFromErrno(err);
-    expect(mapped).toBeInstanceOf(Cls);
-    expect(mapped).toBeInstanceOf(ConnectError);
-    expect(mapped.cause).toBe(err);
-    expect(mapped.code).toMatch(/^ERR_[A-Z_]+$/);
-  });
-
-  it('a refused connection names the address (IPv6 in brackets)', () => {
-    expect(connectErrorFromErrno(errno('ECONNREFUSED'), ['127.0.0.1', 4321]).message).toMatch(/127\.0\.0\.1:4321 was refused/);
-    expect(connectErrorFromErrno(errno('ECONNREFUSED'), ['::1', 4321]).message).toMatch(/\[::1\]:4321 was refused/);
-    expect(connectErrorFromErrno(errno('ECONNREFUSED')).message).toMatch(/refused/);
-  });
-
-  it('a non-Error is described, not lost', () => {
-    expect(connectErrorFromErrno('weird').message).toMatch(/weird/);
-  });
-});
 
 describe('a refused connectTCP names the address', () => {
   const h = useReactor();

@@ -65,7 +65,12 @@ export class FakeTCPReactor extends Clock implements TCPReactor {
   callWhenRunning(): undefined {
     return undefined;
   }
-  addSystemEventTrigger<A extends unknown[]>(phase: EventPhase, eventType: string, _fn: (...args: A) => unknown, ..._args: A): TriggerId {
+  addSystemEventTrigger<A extends unknown[]>(
+    phase: EventPhase,
+    eventType: string,
+    _fn: (...args: A) => unknown,
+    ..._args: A
+  ): TriggerId {
     return { phase, eventType };
   }
   removeSystemEventTrigger(): void {}
@@ -240,7 +245,8 @@ export const ACCEPT_MODES: readonly AcceptMode[] = BINDINGS_OFF ? ['net.Socket']
 export function useAcceptMode(mode: AcceptMode): void {
   beforeAll(() => {
     const wanted = mode === 'native stream';
-    if (_setNativeStreams(wanted) !== wanted) throw new Error(`accept mode '${mode}' is not available on Node ${process.version}`);
+    if (_setNativeStreams(wanted) !== wanted)
+      throw new Error(`accept mode '${mode}' is not available on Node ${process.version}`);
   });
   afterAll(() => {
     _setNativeStreams(true);
@@ -260,7 +266,8 @@ export const CLIENT_MODES: readonly ClientMode[] = BINDINGS_OFF ? ['net.Socket']
 export function useClientMode(mode: ClientMode): void {
   beforeAll(() => {
     const wanted = mode === 'native stream';
-    if (_setNativeClients(wanted) !== wanted) throw new Error(`client mode '${mode}' is not available on Node ${process.version}`);
+    if (_setNativeClients(wanted) !== wanted)
+      throw new Error(`client mode '${mode}' is not available on Node ${process.version}`);
   });
   afterAll(() => {
     _setNativeClients(true);
@@ -306,6 +313,26 @@ export function within<T>(d: PromiseLike<T>, ms = 5000, what = 'event'): Promise
 /** Resolve after `ms` milliseconds of real time (lets sockets make progress). */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Let the event loop turn `n` times (each turn ends in the check phase, and
+ * the next one polls for I/O again): what the kernel already holds for
+ * this process (bytes or a FIN on loopback, an accepted connection) has
+ * then been delivered, and what it triggers in turn has run. The reactor's
+ * own turn, not a wall-clock window: use it to show that something did
+ * not happen.
+ */
+export async function loopTurns(n = 3): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * A promise of the net.Socket's 'close' event (its last). Call it while the
+ * socket is open: nothing says afterwards whether 'close' was emitted.
+ */
+export function closeOf(socket: Socket): Promise<void> {
+  return new Promise((resolve) => socket.once('close', () => resolve()));
 }
 
 /** Resolve once `cond()` is true (polled every few ms), or reject after `ms`. */

@@ -9,7 +9,16 @@ import { ConnectionDone, UserError } from '../../src/errors';
 import type { Client, Connection, Port } from '../../src/tcp';
 import { _setNativeClients, nativeClientsEnabled } from '../../src/tcp/native-client';
 import { NativeStream } from '../../src/tcp/native-stream';
-import { BINDINGS_OFF, RecordingClientFactory, RecordingProtocol, RecordingServerFactory, until, useReactor, within } from './harness';
+import {
+  BINDINGS_OFF,
+  RecordingClientFactory,
+  RecordingProtocol,
+  RecordingServerFactory,
+  loopTurns,
+  until,
+  useReactor,
+  within,
+} from './harness';
 
 class CloseOnData extends RecordingProtocol {
   override dataReceived(data: Buffer): void {
@@ -95,8 +104,9 @@ class Greeter extends RecordingProtocol {
     expect(stream.destroyed).toBe(true);
     expect(client._socket).toBeNull();
     expect((f.failed.value as { value: unknown }).value).toBeInstanceOf(UserError);
-    // The handle's close and libuv's ECANCELED completion come later: nothing else happens.
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The handle's close and libuv's ECANCELED completion come in the next
+    // loop turns (libuv's close phase): nothing else happens.
+    await loopTurns();
     expect(f.names().filter((n) => n === 'clientConnectionFailed')).toHaveLength(1);
     expect(f.names()).not.toContain('buildProtocol');
   });

@@ -4,7 +4,7 @@
  */
 import * as net from 'node:net';
 import { _setLingerSweep, errnoError, linger, lingeringCount, takeClientSocket } from '../../src/tcp/socket';
-import { sleep, until } from './harness';
+import { loopTurns, until } from './harness';
 
 describe('errnoError', () => {
   it('builds a Node-style system error with code, errno, syscall, address and port', () => {
@@ -62,7 +62,7 @@ describe('linger and the client socket pool', () => {
     s.end();
     await new Promise((resolve) => s.once('finish', resolve));
     linger(s as never, 0.05);
-    await sleep(10);
+    await loopTurns();
     expect(s.destroyed).toBe(false);
     await until(() => s.destroyed, 2000);
   });

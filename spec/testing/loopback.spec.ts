@@ -1,4 +1,6 @@
-import { ConnectionDone } from '../../src/errors';
+import type { Deferred } from '../../src/defer/deferred';
+import { Failure } from '../../src/defer/failure';
+import { ConnectionDone, ConnectionLost } from '../../src/errors';
 import type { IProtocol } from '../../src/interfaces/protocol';
 import { Protocol } from '../../src/protocol/protocol';
 import { Clock } from '../../src/task/clock';
@@ -264,5 +266,154 @@ describe('pump policies', () => {
 
   it('LoopbackQueue.get on an empty queue is a RangeError', () => {
     expect(() => new LoopbackQueue().get()).toThrow(RangeError);
+  });
+});
+
+describe('loopbackAsync and failing protocol callbacks (the guard)', () => {
+  /** The Deferred's outcome, as a promise that never rejects. */
+  const outcome = (d: Deferred<void>): Promise<Failure | 'ok'> =>
+    new Promise((resolve) => {
+      d.addCallbacks(
+        () => resolve('ok'),
+        (f: Failure) => resolve(f),
+      );
+    });
+
+  it('a dataReceived that throws fails the Deferred with that error; both sides get connectionLost once', async () => {
+    const boom = new Error('boom in dataReceived');
+    const server = new Recorder();
+    server.onData = () => {
+      throw boom;
+    };
+    const client = new Recorder();
+    const d = loopbackAsync(server, client);
+    client.transport!.write(Buffer.from('hi'));
+    const result = await outcome(d);
+    expect(result).toBeInstanceOf(Failure);
+    expect((result as Failure).value).toBe(boom);
+    expect(server.reasons.map((r) => r.value)).toEqual([boom]);
+    expect(client.reasons).toHaveLength(1);
+    expect(client.reasons[0].value).toBeInstanceOf(ConnectionLost);
+    expect([server.connected, client.transport!.disconnecting]).toEqual([false, true]);
+  });
+
+  it('an async dataReceived that rejects fails the Deferred the same way (no unhandled rejection)', async () => {
+    const boom = new Error('async boom');
+    class AsyncFail extends Recorder {
+      override async dataReceived(data: Buffer): Promise<void> {
+        super.dataReceived(data);
+        throw boom;
+      }
+    }
+    const server = new AsyncFail();
+    const client = new Recorder();
+    const d = loopbackAsync(server, client, collapsingPumpPolicy);
+    client.transport!.write(Buffer.from('hi'));
+    const result = await outcome(d);
+    expect((result as Failure).value).toBe(boom);
+    expect(server.reasons.map((r) => r.value)).toEqual([boom]);
+    expect(client.reasons).toHaveLength(1);
+  });
+
+  it('a connectionMade that throws fails the Deferred, and the loop does not run', async () => {
+    const boom = new Error('made boom');
+    const server = new Recorder();
+    server.onMade = () => {
+      throw boom;
+    };
+    const client = new Recorder();
+    const d = loopbackAsync(server, client);
+    const result = await outcome(d);
+    expect((result as Failure).value).toBe(boom);
+    expect(server.reasons.map((r) => r.value)).toEqual([boom]);
+    expect(client.events).toEqual([]);
+  });
+
+  it('an async connectionMade that rejects fails the Deferred', async () => {
+    const boom = new Error('async made boom');
+    class AsyncMade extends Recorder {
+      override async connectionMade(): Promise<void> {
+        super.connectionMade();
+        throw boom;
+      }
+    }
+    const server = new Recorder();
+    const client = new AsyncMade();
+    const d = loopbackAsync(server, client);
+    const result = await outcome(d);
+    expect((result as Failure).value).toBe(boom);
+    expect(client.reasons.map((r) => r.value)).toEqual([boom]);
+    expect(server.reasons).toHaveLength(1);
+  });
+
+  it('a custom pump policy that throws fails the Deferred', async () => {
+    const boom = new Error('policy boom');
+    const server = new Recorder();
+    const client = new Recorder();
+    const d = loopbackAsync(server, client, () => {
+      throw boom;
+    });
+    client.transport!.write(Buffer.from('x'));
+    const result = await outcome(d);
+    expect((result as Failure).value).toBe(boom);
+  });
+
+  it('a pull producer whose resumeProducing throws during the pump fails the Deferred', async () => {
+    const boom = new Error('producer boom');
+    const server = new Recorder();
+    const client = new Recorder();
+    const d = loopbackAsync(server, client);
+    let asked = 0;
+    server.transport!.registerProducer(
+      {
+        resumeProducing: () => {
+          asked += 1;
+          if (asked === 1) server.transport!.write(Buffer.from('first'));
+          else throw boom;
+        },
+        stopProducing: () => {},
+      },
+      false,
+    );
+    const result = await outcome(d);
+    expect((result as Failure).value).toBe(boom);
+    expect(client.received().toString()).toBe('first');
+  });
+
+  it('a connectionLost that throws at the end fails the Deferred; the other side is still told', async () => {
+    const boom = new Error('lost boom');
+    class LostFail extends Recorder {
+      override connectionLost(reason: Failure): void {
+        super.connectionLost(reason);
+        throw boom;
+      }
+    }
+    const server = new LostFail();
+    const client = new Recorder();
+    const d = loopbackAsync(server, client);
+    server.transport!.loseConnection();
+    const result = await outcome(d);
+    expect((result as Failure).value).toBe(boom);
+    expect(client.reasons.map((r) => r.value)).toEqual([expect.any(ConnectionDone)]);
+  });
+
+  it('with a Clock, a failure in a later round fails the Deferred on that advance(0)', () => {
+    const clock = new Clock();
+    const boom = new Error('clock boom');
+    const server = new Recorder();
+    server.onData = () => {
+      throw boom;
+    };
+    const client = new Recorder();
+    const d = loopbackAsync(server, client, { clock });
+    client.transport!.write(Buffer.from('hi'));
+    expect(d.called).toBe(false);
+    clock.advance(0);
+    let failure: Failure | null = null;
+    d.addErrback((f: Failure) => {
+      failure = f;
+    });
+    expect(d.called).toBe(true);
+    expect((failure as Failure | null)?.value).toBe(boom);
   });
 });

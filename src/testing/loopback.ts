@@ -7,7 +7,8 @@
 import { IPv4Address } from '../address';
 import { Deferred } from '../defer/deferred';
 import { Failure } from '../defer/failure';
-import { ConnectionDone, RuntimeError } from '../errors';
+import { ConnectionDone, ConnectionLost, RuntimeError } from '../errors';
+import { type GuardOwner, LOG_ONLY, guardCall, guardMakeConnection, guardResult } from '../guard';
 import type { IAddress } from '../interfaces/address';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import type { IProtocol } from '../interfaces/protocol';
@@ -52,16 +53,28 @@ export class LoopbackQueue {
 
 /**
  * Empties `queue` into `target`: the loop calls it whenever one side wrote
- * something, with that side's queue and the other side's protocol.
+ * something, with that side's queue and the other side's protocol. A throw
+ * (its own, or a dataReceived's it lets through) and a rejected Promise it
+ * returns fail the loop as a protocol callback's failure does; the built-in
+ * policies also watch the Promise an `async dataReceived` returns.
  */
 export type PumpPolicy = (queue: LoopbackQueue, target: IProtocol) => void;
+
+/** The guard owner of the loop whose policy is running (the built-in policies report to it). */
+let pumping: GuardOwner | null = null;
+
+/** `target.dataReceived(bytes)`, with a returned thenable watched by the running loop. */
+function deliver(target: IProtocol, bytes: Buffer): void {
+  const r: unknown = target.dataReceived(bytes);
+  if (r !== undefined && pumping !== null) guardResult(pumping, 'dataReceived', r);
+}
 
 /** Deliver each written chunk as it was written, one dataReceived per write (stops at the close marker). */
 export function identityPumpPolicy(queue: LoopbackQueue, target: IProtocol): void {
   while (queue.length > 0) {
     const bytes = queue.get();
     if (bytes === null) break;
-    target.dataReceived(bytes);
+    deliver(target, bytes);
   }
 }
 
@@ -73,7 +86,7 @@ export function collapsingPumpPolicy(queue: LoopbackQueue, target: IProtocol): v
     if (chunk === null) break;
     chunks.push(chunk);
   }
-  if (chunks.length > 0) target.dataReceived(Buffer.concat(chunks));
+  if (chunks.length > 0) deliver(target, Buffer.concat(chunks));
 }
 
 /** Options of {@link loopbackAsync}. */
@@ -95,8 +108,16 @@ export interface LoopbackOptions {
  * happens inside a write() call: when both sides are quiet the loop waits
  * for the next write and continues on a later turn.
  *
+ * Every protocol callback (and the policy, and a registered pull
+ * producer's resumeProducing) goes through the guard (src/guard.ts): when
+ * one throws, or the Promise it returns rejects, the loop stops, the side
+ * whose callback failed gets connectionLost with that failure, the other
+ * side connectionLost(ConnectionLost), and the returned Deferred fails with
+ * it. A connectionLost that throws at the end fails the Deferred too.
+ *
  * @param pumpPolicy - a {@link PumpPolicy} (Twisted's third argument) or {@link LoopbackOptions}.
- * @returns a Deferred that fires (with undefined) once both sides were told the connection is gone.
+ * @returns a Deferred that fires (with undefined) once both sides were told the connection is gone,
+ *   or fails with the first failure of a callback.
  *
  * @example
  * ```ts
@@ -135,31 +156,85 @@ export function loopbackAsync(
   const clientToServer = new LoopbackQueue();
   const serverTransport = new LoopbackTransport(serverToClient, true);
   const clientTransport = new LoopbackTransport(clientToServer, false);
-  server.makeConnection(serverTransport);
-  client.makeConnection(clientTransport);
+  const done = new Deferred<void>();
   const later = opts.clock
     ? (fn: () => void) => void opts.clock!.callLater(0, fn)
     : (fn: () => void) => void setImmediate(fn);
+  let finished = false;
+  let serverMade = false;
+  let clientMade = false;
 
-  const pump = (source: LoopbackTransport, queue: LoopbackQueue, target: IProtocol): boolean => {
+  /** Tell both sides (those that were connected) and settle `done`: the one end of the loop. */
+  const finish = (serverReason: Failure, clientReason: Failure, failure: Failure | null): void => {
+    finished = true;
+    serverToClient._onPut(null);
+    clientToServer._onPut(null);
+    serverTransport._lost();
+    clientTransport._lost();
+    let first = failure;
+    const note: GuardOwner = {
+      _callbackFailed(err: unknown, where: string): void {
+        if (first === null) first = Failure.from(err);
+        else LOG_ONLY._callbackFailed(err, where);
+      },
+    };
+    if (serverMade) guardCall(note, 'connectionLost', server.connectionLost, server, serverReason);
+    if (clientMade) guardCall(note, 'connectionLost', client.connectionLost, client, clientReason);
+    if (first === null) done.callback(undefined);
+    else done.errback(first);
+  };
+
+  /** The guard owner of one side's callbacks: a failure ends the loop (logged only once it has ended). */
+  const ownerOf = (isServer: boolean): GuardOwner => ({
+    _callbackFailed(err: unknown, where: string): void {
+      if (finished) {
+        LOG_ONLY._callbackFailed(err, where);
+        return;
+      }
+      const failure = Failure.from(err);
+      const peerLost = new Failure(new ConnectionLost(`The other side's ${where} failed: ${failure.getErrorMessage()}`));
+      if (isServer) finish(failure, peerLost, failure);
+      else finish(peerLost, failure, failure);
+    },
+  });
+  const serverOwner = ownerOf(true);
+  const clientOwner = ownerOf(false);
+  serverTransport._owner = serverOwner;
+  clientTransport._owner = clientOwner;
+
+  serverMade = true;
+  if (!guardMakeConnection(serverOwner, server, serverTransport) || finished) return done;
+  clientMade = true;
+  if (!guardMakeConnection(clientOwner, client, clientTransport) || finished) return done;
+
+  /** Deliver `queue` to `target` (guarded, as a failure of `target`'s side). */
+  const pump = (source: LoopbackTransport, queue: LoopbackQueue, target: IProtocol, targetOwner: GuardOwner): boolean => {
     if (queue.length === 0) return false;
-    policy(queue, target);
+    const outer = pumping;
+    pumping = targetOwner;
+    try {
+      guardCall(targetOwner, 'dataReceived', policy, undefined, queue, target);
+    } finally {
+      pumping = outer;
+    }
     // The writer's buffer is empty now: a pull producer may write more.
-    if (queue.length === 0) source._pollProducer();
+    if (!finished && queue.length === 0) source._pollProducer();
     return true;
   };
 
-  const body = (done: Deferred<void>): void => {
-    for (;;) {
-      const serverSent = pump(serverTransport, serverToClient, client);
-      const clientSent = pump(clientTransport, clientToServer, server);
+  const body = (): void => {
+    while (!finished) {
+      const serverSent = pump(serverTransport, serverToClient, client, clientOwner);
+      if (finished) return;
+      const clientSent = pump(clientTransport, clientToServer, server, serverOwner);
+      if (finished) return;
       if (!serverSent && !clientSent) {
         // Quiet: wait for a write, then continue on a later turn so that
         // dataReceived never runs inside the writer's write() call.
         const wake = (): void => {
           serverToClient._onPut(null);
           clientToServer._onPut(null);
-          later(() => body(done));
+          later(body);
         };
         serverToClient._onPut(wake);
         clientToServer._onPut(wake);
@@ -168,24 +243,19 @@ export function loopbackAsync(
       let disconnect = false;
       if (serverToClient.disconnect) {
         disconnect = true;
-        pump(serverTransport, serverToClient, client);
+        pump(serverTransport, serverToClient, client, clientOwner);
       } else if (clientToServer.disconnect) {
         disconnect = true;
-        pump(clientTransport, clientToServer, server);
+        pump(clientTransport, clientToServer, server, serverOwner);
       }
-      if (disconnect) {
-        serverTransport._lost();
-        clientTransport._lost();
-        server.connectionLost(new Failure(new ConnectionDone()));
-        client.connectionLost(new Failure(new ConnectionDone()));
-        done.callback(undefined);
+      if (disconnect && !finished) {
+        finish(new Failure(new ConnectionDone()), new Failure(new ConnectionDone()), null);
         return;
       }
     }
   };
 
-  const done = new Deferred<void>();
-  body(done);
+  body();
   return done;
 }
 
@@ -201,6 +271,8 @@ class LoopbackTransport implements ITCPTransport {
   readonly #peer: IAddress;
   #noDelay = false;
   #keepAlive = false;
+  /** Where a failure of this side's producer goes (set by loopbackAsync). */
+  _owner: GuardOwner = LOG_ONLY;
 
   constructor(queue: LoopbackQueue, isServer: boolean) {
     this.#queue = queue;
@@ -275,7 +347,11 @@ class LoopbackTransport implements ITCPTransport {
     if (this.producer !== null) throw new RuntimeError('Cannot register two producers');
     this.producer = producer;
     this.streaming = streaming;
-    this._pollProducer();
+    // A throw reaches the registerProducer caller (as on a real transport); a rejection goes to the guard.
+    if (!streaming) {
+      const r: unknown = producer.resumeProducing();
+      if (r !== undefined) guardResult(this._owner, 'resumeProducing', r);
+    }
   }
   /** {@inheritDoc torsion/interfaces!IConsumer.unregisterProducer} */
   unregisterProducer(): void {
@@ -291,8 +367,10 @@ class LoopbackTransport implements ITCPTransport {
   stopProducing(): void {
     this.loseConnection();
   }
+  /** The queue was emptied: ask a pull producer for more (guarded). */
   _pollProducer(): void {
-    if (this.producer !== null && !this.streaming) this.producer.resumeProducing();
+    const producer = this.producer;
+    if (producer !== null && !this.streaming) guardCall(this._owner, 'resumeProducing', producer.resumeProducing, producer);
   }
   _lost(): void {
     this.connected = false;
