@@ -30,7 +30,11 @@ export interface TransportHarness {
    * @throws Error naming `what` if it never holds.
    */
   settle(done: () => boolean, what: string): Promise<void>;
-  /** Let I/O happen for a while without waiting for anything (to show that nothing arrives). */
+  /**
+   * Let the reactor take its own turns without waiting for anything (to show
+   * that nothing arrives): a few loop turns on a real reactor, the pending
+   * deliveries on a fake one.
+   */
   idle(): Promise<void>;
   /** Release everything (reactor, sockets). */
   teardown(): Promise<void>;

@@ -56,9 +56,11 @@ export function makeRealTransportHarness(): TransportHarness {
     await idle();
   };
   const idle = async (): Promise<void> => {
-    // A few loop turns with real time in between: long enough for a second,
-    // wrong callback (or bytes that should not arrive) to show up.
-    for (let i = 0; i < 3; i++) await sleep(10);
+    // The loop's own turns, not a wall-clock window: each turn polls for I/O
+    // again, so what the kernel already holds on loopback (bytes, a FIN, a
+    // reset) and what it triggers in turn (a second, wrong callback) has
+    // been delivered by the last one.
+    for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
   };
   return {
     async connect<S extends Recorder, C extends Recorder>(makeServer: () => S, makeClient: () => C): Promise<Pair<S, C>> {

@@ -1,10 +1,16 @@
 /**
  * Helpers of the interop specs: find a Python that imports Twisted, start
  * the peers in ./peers as child processes and follow the JSON events they
- * print, and the deterministic byte pattern both sides generate.
+ * print, the deterministic byte pattern both sides generate, and the set-up
+ * every interop spec shares ({@link describeWithTwisted}: a fresh running
+ * Reactor per test, peers stopped after it; {@link OneShotFactory}).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import type { Failure } from '../../src/defer/failure';
+import { ClientFactory } from '../../src/protocol/factory';
+import type { Protocol } from '../../src/protocol/protocol';
+import { Reactor } from '../../src/reactor';
 
 /** Where a usable Python is, or why there is none. */
 export type TwistedPython = { python: string; version: string } | { python: null; reason: string };
@@ -113,4 +119,84 @@ export function pattern(n: number): Buffer {
   const out = Buffer.alloc(n);
   for (let off = 0; off < n; off += period) block.copy(out, off, 0, Math.min(period, n - off));
   return out;
+}
+
+/** A promise with its settle functions outside, for protocol callbacks to fire. */
+export function signal<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+/** A client factory that hands out one given protocol; `failed` resolves if the attempt fails. */
+export class OneShotFactory extends ClientFactory {
+  readonly failed = signal<Failure>();
+  constructor(readonly proto: Protocol) {
+    super();
+  }
+  override buildProtocol(): Protocol {
+    this.proto.factory = this;
+    return this.proto;
+  }
+  override clientConnectionFailed(_c: unknown, reason: Failure): void {
+    this.failed.resolve(reason);
+  }
+}
+
+/** What {@link describeWithTwisted} hands its body: the current test's reactor, and a way to start peers. */
+export interface InteropContext {
+  /** The Python that imports Twisted. */
+  readonly python: string;
+  /** A fresh, running Reactor for the current test (stopped after it). */
+  readonly reactor: Reactor;
+  /** Start the peer `script` of ./peers (stopped after the test). */
+  peer(script: string, args?: string[]): Peer;
+}
+
+/**
+ * `describe(name + Twisted's version)` with a fresh running Reactor per
+ * test and the peers it started stopped after it. Without a Python that
+ * imports Twisted, one test reports why (`what` names the specs) and the
+ * others are not defined.
+ */
+export function describeWithTwisted(name: string, what: string, body: (ctx: InteropContext) => void): void {
+  const found = findTwistedPython();
+  if (found.python === null) {
+    const reason = found.reason;
+    describe(name, () => {
+      it('needs a Python with python3-twisted (reports why it did not run)', () => {
+        console.warn(`${what} not run: ${reason}`);
+        expect(reason).toMatch(/Twisted/);
+      });
+    });
+    return;
+  }
+  const python = found.python;
+  describe(`${name} ${found.version} (${python})`, () => {
+    let reactor: Reactor | null = null;
+    let done: Promise<void> = Promise.resolve();
+    const peers: Peer[] = [];
+    beforeEach(() => {
+      reactor = new Reactor();
+      done = reactor.run();
+    });
+    afterEach(async () => {
+      if (reactor?.running) reactor.stop();
+      await done;
+      await Promise.all(peers.splice(0).map((p) => p.stop()));
+    });
+    body({
+      python,
+      get reactor(): Reactor {
+        if (reactor === null) throw new Error('the interop reactor exists only while a test runs');
+        return reactor;
+      },
+      peer(script: string, args: string[] = []): Peer {
+        const p = new Peer(python, script, args);
+        peers.push(p);
+        return p;
+      },
+    });
+  });
 }

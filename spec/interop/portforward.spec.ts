@@ -7,13 +7,10 @@
  */
 import type { Failure } from '../../src/defer/failure';
 import { ConnectionDone } from '../../src/errors';
-import { ClientFactory, Factory } from '../../src/protocol/factory';
+import { Factory } from '../../src/protocol/factory';
 import { Protocol } from '../../src/protocol/protocol';
 import { ProxyFactory } from '../../src/protocols/portforward';
-import { Reactor } from '../../src/reactor';
-import { findTwistedPython, pattern, Peer } from './harness';
-
-const found = findTwistedPython();
+import { OneShotFactory, describeWithTwisted, pattern } from './harness';
 
 /** Sends `data`, collects the echo, closes once it is all back. */
 class SendAndClose extends Protocol {
@@ -38,74 +35,42 @@ class SendAndClose extends Protocol {
   }
 }
 
-class OneShot extends ClientFactory {
-  constructor(readonly proto: Protocol) {
-    super();
-  }
-  override buildProtocol(): Protocol {
-    return this.proto;
-  }
-}
-
-if (found.python === null) {
-  describe('the port forwarder against the real Twisted', () => {
-    it('needs a Python with python3-twisted (reports why it did not run)', () => {
-      console.warn(`port forwarder interop specs not run: ${found.reason}`);
-      expect(found.reason).toMatch(/Twisted/);
-    });
+describeWithTwisted('the port forwarder against the real Twisted', 'port forwarder interop specs', (ctx) => {
+  it("torsion's ProxyFactory in front of a Twisted echo server: 2 MiB come back, and Twisted sees ConnectionDone", async () => {
+    const { reactor } = ctx;
+    const echo = ctx.peer('echo_server.py');
+    const proxy = reactor.listenTCP(0, new ProxyFactory('127.0.0.1', await echo.port(), reactor), { interface: '127.0.0.1' });
+    const data = pattern(2 * 1024 * 1024);
+    const client = new SendAndClose(data);
+    reactor.connectTCP('127.0.0.1', proxy.getHost().port, new OneShotFactory(client));
+    expect((await client.lost).check(ConnectionDone)).toBe(ConnectionDone);
+    expect(Buffer.concat(client.chunks).equals(data)).toBe(true);
+    // The destination got EOF through the forwarder and closed cleanly.
+    expect(await echo.next('lost')).toMatchObject({ reason: 'ConnectionDone', received: data.length });
   });
-} else {
-  const python = found.python;
-  describe(`the port forwarder against the real Twisted ${found.version}`, () => {
-    let reactor: Reactor;
-    let done: Promise<void>;
-    const peers: Peer[] = [];
-    beforeEach(() => {
-      reactor = new Reactor();
-      done = reactor.run();
-    });
-    afterEach(async () => {
-      if (reactor.running) reactor.stop();
-      await done;
-      await Promise.all(peers.splice(0).map((p) => p.stop()));
-    });
 
-    it("torsion's ProxyFactory in front of a Twisted echo server: 2 MiB come back, and Twisted sees ConnectionDone", async () => {
-      const echo = new Peer(python, 'echo_server.py');
-      peers.push(echo);
-      const proxy = reactor.listenTCP(0, new ProxyFactory('127.0.0.1', await echo.port(), reactor), { interface: '127.0.0.1' });
-      const data = pattern(2 * 1024 * 1024);
-      const client = new SendAndClose(data);
-      reactor.connectTCP('127.0.0.1', proxy.getHost().port, new OneShot(client));
-      expect((await client.lost).check(ConnectionDone)).toBe(ConnectionDone);
-      expect(Buffer.concat(client.chunks).equals(data)).toBe(true);
-      // The destination got EOF through the forwarder and closed cleanly.
-      expect(await echo.next('lost')).toMatchObject({ reason: 'ConnectionDone', received: data.length });
-    });
-
-    it("Twisted's portforward in front of a torsion echo server: 2 MiB come back, and torsion's server sees ConnectionDone", async () => {
-      let serverLost!: (f: Failure) => void;
-      const lost = new Promise<Failure>((resolve) => (serverLost = resolve));
-      let echoed = 0;
-      class Echo extends Protocol {
-        override dataReceived(data: Buffer): void {
-          echoed += data.length;
-          this.transport!.write(data);
-        }
-        override connectionLost(reason: Failure): void {
-          serverLost(reason);
-        }
+  it("Twisted's portforward in front of a torsion echo server: 2 MiB come back, and torsion's server sees ConnectionDone", async () => {
+    const { reactor } = ctx;
+    let serverLost!: (f: Failure) => void;
+    const lost = new Promise<Failure>((resolve) => (serverLost = resolve));
+    let echoed = 0;
+    class Echo extends Protocol {
+      override dataReceived(data: Buffer): void {
+        echoed += data.length;
+        this.transport!.write(data);
       }
-      const dest = reactor.listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1' });
-      const fwd = new Peer(python, 'portforward.py', [String(dest.getHost().port)]);
-      peers.push(fwd);
-      const data = pattern(2 * 1024 * 1024);
-      const client = new SendAndClose(data);
-      reactor.connectTCP('127.0.0.1', await fwd.port(), new OneShot(client));
-      expect((await client.lost).check(ConnectionDone)).toBe(ConnectionDone);
-      expect(Buffer.concat(client.chunks).equals(data)).toBe(true);
-      expect((await lost).check(ConnectionDone)).toBe(ConnectionDone);
-      expect(echoed).toBe(data.length);
-    });
+      override connectionLost(reason: Failure): void {
+        serverLost(reason);
+      }
+    }
+    const dest = reactor.listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1' });
+    const fwd = ctx.peer('portforward.py', [String(dest.getHost().port)]);
+    const data = pattern(2 * 1024 * 1024);
+    const client = new SendAndClose(data);
+    reactor.connectTCP('127.0.0.1', await fwd.port(), new OneShotFactory(client));
+    expect((await client.lost).check(ConnectionDone)).toBe(ConnectionDone);
+    expect(Buffer.concat(client.chunks).equals(data)).toBe(true);
+    expect((await lost).check(ConnectionDone)).toBe(ConnectionDone);
+    expect(echoed).toBe(data.length);
   });
-}
+});

@@ -12,36 +12,12 @@ import type { Failure } from '../../src/defer/failure';
 import { ConnectionAborted, ConnectionDone } from '../../src/errors';
 import type { IPushProducer } from '../../src/interfaces/producer';
 import { LineReceiver } from '../../src/framing';
-import { ClientFactory, Factory } from '../../src/protocol/factory';
+import { Factory } from '../../src/protocol/factory';
 import { Protocol } from '../../src/protocol/protocol';
-import { Reactor } from '../../src/reactor';
-import { findTwistedPython, pattern, Peer } from './harness';
+import type { Reactor } from '../../src/reactor';
+import { OneShotFactory, describeWithTwisted, pattern, signal } from './harness';
 
-const found = findTwistedPython();
 const MiB = 1024 * 1024;
-
-/** A promise with its settle functions outside, for protocol callbacks to fire. */
-function signal<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
-
-/** A client factory that hands out one given protocol and fails the test if the attempt fails. */
-class OneShotFactory extends ClientFactory {
-  readonly failed = signal<Failure>();
-  constructor(readonly proto: Protocol) {
-    super();
-  }
-  override buildProtocol(): Protocol {
-    this.proto.factory = this;
-    return this.proto;
-  }
-  override clientConnectionFailed(_c: unknown, reason: Failure): void {
-    this.failed.resolve(reason);
-  }
-}
 
 /** Writes `data` in 64 KiB pieces as a streaming producer; collects what comes back. */
 class StreamingEcho extends Protocol implements IPushProducer {
@@ -131,127 +107,104 @@ class LineCollector extends LineReceiver {
 
 const reversed = (s: Buffer): Buffer => Buffer.concat([Buffer.from(`${s.length} `), Buffer.from(s).reverse()]);
 
-if (found.python === null) {
-  describe('interop with the real Twisted', () => {
-    it('needs a Python with python3-twisted (reports why it did not run)', () => {
-      console.warn(`interop specs not run: ${found.reason}`);
-      expect(found.reason).toMatch(/Twisted/);
+describeWithTwisted('interop with the real Twisted', 'interop specs', (ctx) => {
+  const peer = (script: string, args: string[] = []) => ctx.peer(script, args);
+  let reactor!: Reactor;
+  beforeEach(() => {
+    reactor = ctx.reactor;
+  });
+
+  describe('torsion client → Twisted server', () => {
+    it('8 MiB written through a streaming producer come back unchanged from a Twisted echo server, and both sides see a clean close', async () => {
+      const server = peer('echo_server.py');
+      const data = pattern(8 * MiB);
+      const proto = new StreamingEcho(data);
+      const f = new OneShotFactory(proto);
+      reactor.connectTCP('127.0.0.1', await server.port(), f);
+      const back = await Promise.race([proto.allBack.promise, f.failed.promise.then((r) => Promise.reject(r.value))]);
+      expect(back.length).toBe(data.length);
+      expect(back.equals(data)).toBe(true);
+      proto.transport!.loseConnection();
+      expect((await proto.lost.promise).check(ConnectionDone)).toBe(ConnectionDone);
+      const lost = await server.next('lost');
+      expect(lost).toMatchObject({ reason: 'ConnectionDone', received: data.length });
+    });
+
+    it('a Twisted LineReceiver server answers lines sent in 3-byte pieces, a 1,000-line burst is framed line by line, and its loseConnection reaches torsion as ConnectionDone', async () => {
+      const server = peer('line_server.py');
+      const proto = new LineCollector();
+      reactor.connectTCP('127.0.0.1', await server.port(), new OneShotFactory(proto));
+      const lines = [Buffer.from('hello'), Buffer.alloc(0), Buffer.from('torsion ✓'), Buffer.alloc(200_000, 0x7a)];
+      const answers = proto.expect(lines.length);
+      await proto.made.promise;
+      const stream = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\r\n')]));
+      for (let i = 0; i < stream.length; i += 3) proto.transport!.write(stream.subarray(i, i + 3));
+      expect((await answers).map((a) => a.toString('latin1'))).toEqual(lines.map((l) => reversed(l).toString('latin1')));
+
+      const burst = proto.expect(1000);
+      proto.sendLine(Buffer.from('SEND 1000 100'));
+      const got = await burst;
+      expect(got.slice(-1000).every((l) => l.equals(Buffer.alloc(100, 0x78)))).toBe(true);
+
+      proto.sendLine(Buffer.from('QUIT'));
+      expect((await proto.lost.promise).check(ConnectionDone)).toBe(ConnectionDone);
+      expect(await server.next('lost')).toMatchObject({ reason: 'ConnectionDone', lines: lines.length + 2 });
+    });
+
+    it('abortConnection reaches a Twisted server as a non-clean ConnectionLost while torsion reports ConnectionAborted', async () => {
+      const server = peer('echo_server.py');
+      const proto = new StreamingEcho(pattern(1000));
+      reactor.connectTCP('127.0.0.1', await server.port(), new OneShotFactory(proto));
+      await proto.allBack.promise;
+      proto.transport!.abortConnection();
+      expect((await proto.lost.promise).check(ConnectionAborted)).toBe(ConnectionAborted);
+      expect(await server.next('lost')).toMatchObject({ reason: 'ConnectionLost', received: 1000 });
     });
   });
-} else {
-  const python = found.python;
-  describe(`interop with the real Twisted ${found.version} (${python})`, () => {
-    let reactor: Reactor;
-    let done: Promise<void>;
-    const peers: Peer[] = [];
-    const peer = (script: string, args: string[] = []): Peer => {
-      const p = new Peer(python, script, args);
-      peers.push(p);
-      return p;
-    };
 
-    beforeEach(() => {
-      reactor = new Reactor();
-      done = reactor.run();
-    });
-    afterEach(async () => {
-      if (reactor.running) reactor.stop();
-      await done;
-      await Promise.all(peers.splice(0).map((p) => p.stop()));
-    });
-
-    describe('torsion client → Twisted server', () => {
-      it('8 MiB written through a streaming producer come back unchanged from a Twisted echo server, and both sides see a clean close', async () => {
-        const server = peer('echo_server.py');
-        const data = pattern(8 * MiB);
-        const proto = new StreamingEcho(data);
-        const f = new OneShotFactory(proto);
-        reactor.connectTCP('127.0.0.1', await server.port(), f);
-        const back = await Promise.race([proto.allBack.promise, f.failed.promise.then((r) => Promise.reject(r.value))]);
-        expect(back.length).toBe(data.length);
-        expect(back.equals(data)).toBe(true);
-        proto.transport!.loseConnection();
-        expect((await proto.lost.promise).check(ConnectionDone)).toBe(ConnectionDone);
-        const lost = await server.next('lost');
-        expect(lost).toMatchObject({ reason: 'ConnectionDone', received: data.length });
-      });
-
-      it('a Twisted LineReceiver server answers lines sent in 3-byte pieces, a 1,000-line burst is framed line by line, and its loseConnection reaches torsion as ConnectionDone', async () => {
-        const server = peer('line_server.py');
-        const proto = new LineCollector();
-        reactor.connectTCP('127.0.0.1', await server.port(), new OneShotFactory(proto));
-        const lines = [Buffer.from('hello'), Buffer.alloc(0), Buffer.from('torsion ✓'), Buffer.alloc(200_000, 0x7a)];
-        const answers = proto.expect(lines.length);
-        await proto.made.promise;
-        const stream = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\r\n')]));
-        for (let i = 0; i < stream.length; i += 3) proto.transport!.write(stream.subarray(i, i + 3));
-        expect((await answers).map((a) => a.toString('latin1'))).toEqual(lines.map((l) => reversed(l).toString('latin1')));
-
-        const burst = proto.expect(1000);
-        proto.sendLine(Buffer.from('SEND 1000 100'));
-        const got = await burst;
-        expect(got.slice(-1000).every((l) => l.equals(Buffer.alloc(100, 0x78)))).toBe(true);
-
-        proto.sendLine(Buffer.from('QUIT'));
-        expect((await proto.lost.promise).check(ConnectionDone)).toBe(ConnectionDone);
-        expect(await server.next('lost')).toMatchObject({ reason: 'ConnectionDone', lines: lines.length + 2 });
-      });
-
-      it('abortConnection reaches a Twisted server as a non-clean ConnectionLost while torsion reports ConnectionAborted', async () => {
-        const server = peer('echo_server.py');
-        const proto = new StreamingEcho(pattern(1000));
-        reactor.connectTCP('127.0.0.1', await server.port(), new OneShotFactory(proto));
-        await proto.allBack.promise;
-        proto.transport!.abortConnection();
-        expect((await proto.lost.promise).check(ConnectionAborted)).toBe(ConnectionAborted);
-        expect(await server.next('lost')).toMatchObject({ reason: 'ConnectionLost', received: 1000 });
-      });
-    });
-
-    describe('Twisted client → torsion server', () => {
-      it('a Twisted client gets its 8 MiB back from a torsion echo server, and its loseConnection reaches torsion as ConnectionDone', async () => {
-        const lost = signal<Failure>();
-        let received = 0;
-        class Echo extends Protocol {
-          override dataReceived(data: Buffer): void {
-            received += data.length;
-            this.transport!.write(data);
-          }
-          override connectionLost(reason: Failure): void {
-            lost.resolve(reason);
-          }
+  describe('Twisted client → torsion server', () => {
+    it('a Twisted client gets its 8 MiB back from a torsion echo server, and its loseConnection reaches torsion as ConnectionDone', async () => {
+      const lost = signal<Failure>();
+      let received = 0;
+      class Echo extends Protocol {
+        override dataReceived(data: Buffer): void {
+          received += data.length;
+          this.transport!.write(data);
         }
-        const port = reactor.listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1' });
-        const portNo = (port.getHost() as IPv4Address | IPv6Address).port;
-        const client = peer('client.py', [String(portNo), 'echo', String(8 * MiB)]);
-        const code = await client.exited;
-        expect({ code, stderr: client.stderr }).toEqual({ code: 0, stderr: '' });
-        expect(await client.next('echo')).toMatchObject({ sent: 8 * MiB, received: 8 * MiB, match: true });
-        expect(await client.next('lost')).toMatchObject({ reason: 'ConnectionDone' });
-        expect((await lost.promise).check(ConnectionDone)).toBe(ConnectionDone);
-        expect(received).toBe(8 * MiB);
-      });
+        override connectionLost(reason: Failure): void {
+          lost.resolve(reason);
+        }
+      }
+      const port = reactor.listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1' });
+      const portNo = (port.getHost() as IPv4Address | IPv6Address).port;
+      const client = peer('client.py', [String(portNo), 'echo', String(8 * MiB)]);
+      const code = await client.exited;
+      expect({ code, stderr: client.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(await client.next('echo')).toMatchObject({ sent: 8 * MiB, received: 8 * MiB, match: true });
+      expect(await client.next('lost')).toMatchObject({ reason: 'ConnectionDone' });
+      expect((await lost.promise).check(ConnectionDone)).toBe(ConnectionDone);
+      expect(received).toBe(8 * MiB);
+    });
 
-      it("a Twisted LineReceiver client's lines, cut every 7 bytes, are framed by a torsion LineReceiver server, answered, and QUIT closes cleanly on both sides", async () => {
-        let proto: ReversingLines | null = null;
-        const f = new (class extends Factory {
-          override buildProtocol(): ReversingLines {
-            proto = new ReversingLines();
-            proto.factory = this;
-            return proto;
-          }
-        })();
-        const port = reactor.listenTCP(0, f, { interface: '127.0.0.1' });
-        const portNo = (port.getHost() as IPv4Address | IPv6Address).port;
-        const client = peer('client.py', [String(portNo), 'lines']);
-        const code = await client.exited;
-        expect({ code, stderr: client.stderr }).toEqual({ code: 0, stderr: '' });
-        const answers = await client.next('lines');
-        expect(answers).toMatchObject({ ok: true });
-        expect((answers.answers as string[]).slice(0, 2)).toEqual(['5 olleh', '0 ']);
-        expect(await client.next('lost')).toMatchObject({ reason: 'ConnectionDone' });
-        expect((await proto!.lost.promise).check(ConnectionDone)).toBe(ConnectionDone);
-      });
+    it("a Twisted LineReceiver client's lines, cut every 7 bytes, are framed by a torsion LineReceiver server, answered, and QUIT closes cleanly on both sides", async () => {
+      let proto: ReversingLines | null = null;
+      const f = new (class extends Factory {
+        override buildProtocol(): ReversingLines {
+          proto = new ReversingLines();
+          proto.factory = this;
+          return proto;
+        }
+      })();
+      const port = reactor.listenTCP(0, f, { interface: '127.0.0.1' });
+      const portNo = (port.getHost() as IPv4Address | IPv6Address).port;
+      const client = peer('client.py', [String(portNo), 'lines']);
+      const code = await client.exited;
+      expect({ code, stderr: client.stderr }).toEqual({ code: 0, stderr: '' });
+      const answers = await client.next('lines');
+      expect(answers).toMatchObject({ ok: true });
+      expect((answers.answers as string[]).slice(0, 2)).toEqual(['5 olleh', '0 ']);
+      expect(await client.next('lost')).toMatchObject({ reason: 'ConnectionDone' });
+      expect((await proto!.lost.promise).check(ConnectionDone)).toBe(ConnectionDone);
     });
   });
-}
+});
