@@ -131,6 +131,12 @@ export class RawPollSet {
     this.#checkLoop();
   }
 
+  /** Dispatch a synthetic poll event to `d` (specs: events a real fd cannot produce on demand). @internal */
+  _dispatchFor(d: IFileDescriptor, status: number, events: number): void {
+    const entry = this.#byDescriptor.get(d);
+    if (entry !== undefined) this.dispatch(entry, status, events);
+  }
+
   /** Twisted's `_doReadOrWrite` for one poll event. */
   dispatch(entry: Entry, status: number, events: number): void {
     if (entry.closed) return;
