@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitFdPoll(env, exports);
   InitFdIO(env, exports);
   InitSockets(env, exports);
+  InitAccept(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

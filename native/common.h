@@ -51,6 +51,7 @@ inline int FdArg(const Napi::CallbackInfo& info, size_t i) {
 void InitFdPoll(Napi::Env env, Napi::Object exports);
 void InitFdIO(Napi::Env env, Napi::Object exports);
 void InitSockets(Napi::Env env, Napi::Object exports);
+void InitAccept(Napi::Env env, Napi::Object exports);
 
 }  // namespace torsion
 

@@ -73,6 +73,8 @@ export interface NativeAddon {
   unixSendto(fd: number, buf: Uint8Array, offset: number, length: number, path: Uint8Array | null): number;
   unixRecvfrom(fd: number, buf: Uint8Array, offset: number, length: number): [number, Buffer | null] | number;
   unixGetsockname(fd: number): Buffer | null;
+  /** Accept up to out.length pending connections (non-blocking, close-on-exec fds into `out`); returns the count, or a negative errno when none was accepted. */
+  acceptMany(fd: number, out: Int32Array): number;
 }
 
 const HINT =
