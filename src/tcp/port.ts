@@ -16,13 +16,7 @@ import { FAILED, checkBuilt, guardCall, guardMakeConnection, loggingOwner } from
 import { Logger } from '../logger';
 import { NativeStream, nativeStreamsEnabled } from './native-stream';
 import { Server } from './server';
-import {
-  type NativeTCPClientHandle,
-  type NativeTCPHandle,
-  type TransportSocket,
-  listenHandle,
-  socketFromHandle,
-} from './socket';
+import { type NativeTCPClientHandle, type NativeTCPHandle, type TransportSocket, listenHandle, socketFromHandle } from './socket';
 import { type TCPReactor, isIPv6Literal } from './types';
 import { bindings } from './bindings';
 import { nativeAddon } from '../native';
@@ -44,7 +38,6 @@ function internPeerHost(host: string): string {
   lastPeerHost = host;
   return host;
 }
-
 
 /**
  * A listening TCP port. `startListening()` binds synchronously and throws
@@ -237,7 +230,9 @@ export class Port implements IListeningPort, IHandleDescriptor {
 
   /** A short description for debugging. */
   toString(): string {
-    return this.connected ? `<Port of ${this.logPrefix()} on ${this.getHost().port}>` : `<Port of ${this.logPrefix()} (not listening)>`;
+    return this.connected
+      ? `<Port of ${this.logPrefix()} on ${this.getHost().port}>`
+      : `<Port of ${this.logPrefix()} (not listening)>`;
   }
 
   // ---- accepting ------------------------------------------------------------
