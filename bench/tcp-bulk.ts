@@ -215,7 +215,8 @@ async function main(): Promise<void> {
       { onRound: (side, i, r) => progress(`${label} round ${i} ${side}: ${r.mbps.toFixed(0)} MB/s`) },
     );
     const pick = (side: 'raw' | 'torsion', k: keyof Speed): number => median(res[side].map((r) => r[k]));
-    const target = lent ? 1.0 : 0.95;
+    // Issue 7's floor is for the copying dataReceived path; the lent path has no floor of its own.
+    const target = lent ? undefined : 1.2;
     rows.push(
       { name: label, unit: 'MB/s', raw: pick('raw', 'mbps'), torsion: pick('torsion', 'mbps'), better: 'higher', target },
       {

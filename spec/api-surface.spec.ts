@@ -17,6 +17,8 @@ import * as testing from '../src/testing';
 import * as logger from '../src/logger';
 import * as portforward from '../src/protocols/portforward';
 import * as wire from '../src/protocols/wire';
+// raw-fd family
+import * as fdesc from '../src/fdesc';
 
 const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion', root, ['reactor', 'Reactor', 'Deferred', 'Failure', 'succeed', 'fail', 'gatherResults', 'Protocol', 'Factory',
@@ -44,6 +46,8 @@ const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion/logger', logger, ['Logger', 'globalLogPublisher']],
   ['torsion/protocols/portforward', portforward, ['Proxy', 'ProxyClient', 'ProxyClientFactory', 'ProxyServer', 'ProxyFactory']],
   ['torsion/protocols/wire', wire, ['Echo', 'Discard']],
+  // raw-fd family
+  ['torsion/fdesc', fdesc, ['setNonBlocking', 'setBlocking', 'readFromFD', 'writeToFD', 'nativeAddonStatus']],
 ];
 
 describe('the public names of API.md', () => {

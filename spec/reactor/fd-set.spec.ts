@@ -2,6 +2,8 @@ import type { Failure } from '../../src/defer/failure';
 import type { IHandleDescriptor, IReadDescriptor, IWriteDescriptor } from '../../src/interfaces/fdset';
 import { captureLogEvents } from '../../src/logger';
 import { Reactor } from '../../src/reactor';
+import { NativeAddonUnavailableError } from '../../src/errors';
+import { _setNativeUnavailable } from '../../src/native';
 
 /** A libuv-handle-backed descriptor that records the reactor's calls. */
 class HandleDescriptor implements IHandleDescriptor {
@@ -120,15 +122,20 @@ describe('reader and writer sets with handle descriptors', () => {
 });
 
 describe('raw file descriptors', () => {
-  it('addReader refuses a raw descriptor with an Error that names the missing poll addon', () => {
+  // raw-fd family: with the addon they are polled (spec/fdesc/poll-set.spec.ts); without it:
+  afterEach(() => _setNativeUnavailable(null));
+
+  it('without the native addon addReader refuses a raw descriptor with NativeAddonUnavailableError', () => {
+    _setNativeUnavailable('switched off by the test');
     const raw = rawDescriptor();
-    expect(() => reactor.addReader(raw)).toThrow(/poll addon/);
+    expect(() => reactor.addReader(raw)).toThrow(NativeAddonUnavailableError);
     expect(reactor.getReaders()).toEqual([]);
   });
 
-  it('addWriter refuses a raw descriptor the same way', () => {
+  it('without the native addon addWriter refuses a raw descriptor the same way', () => {
+    _setNativeUnavailable('switched off by the test');
     const raw = rawDescriptor();
-    expect(() => reactor.addWriter(raw)).toThrow(/poll addon/);
+    expect(() => reactor.addWriter(raw)).toThrow(NativeAddonUnavailableError);
     expect(reactor.getWriters()).toEqual([]);
   });
 

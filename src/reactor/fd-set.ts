@@ -10,13 +10,15 @@
  *   `startReading()`/`stopReading()` are `addReader(this)`/`removeReader(this)`,
  *   as in Twisted. Being a writer is
  *   only bookkeeping: libuv drives the writes the transport queued.
- * - raw file descriptors (a pipe or tty fd from elsewhere, with `doRead` /
- *   `doWrite` and a real `fileno()`): these need a libuv poll handle, which
- *   comes with the native poll addon in a later issue. Until then adding one
- *   throws; `#watchRawFd` / `#unwatchRawFd` are the only places to change.
+ * - raw file descriptors (a pipe, FIFO, socket or file fd from elsewhere,
+ *   with `doRead` / `doWrite` and a real `fileno()`): each fd gets a libuv
+ *   poll handle from the native addon (src/fdesc/poll-set.ts), dispatched
+ *   as Twisted's poll reactors do; regular files are polled continuously.
+ *   Without the addon adding one throws NativeAddonUnavailableError.
  * @module
  */
 import { Failure } from '../defer/failure';
+import { type PollScheduler, RawPollSet } from '../fdesc/poll-set';
 import type { IFileDescriptor, IHandleDescriptor, IReadDescriptor, IWriteDescriptor } from '../interfaces/fdset';
 import type { Logger } from '../logger';
 import { describe, ArgTypeError } from '../validate';
@@ -46,9 +48,20 @@ export class DescriptorSet {
   readonly #readers = new Set<IFileDescriptor>();
   readonly #writers = new Set<IFileDescriptor>();
   readonly #log: Logger;
+  readonly #scheduler: PollScheduler;
+  /** The raw descriptors' poll handles, created at the first raw descriptor. */
+  #raw: RawPollSet | null = null;
+  #running = false;
 
-  constructor(log: Logger) {
+  constructor(log: Logger, scheduler: PollScheduler) {
     this.#log = log;
+    this.#scheduler = scheduler;
+  }
+
+  /** The reactor entered (true) or left (false) its loop: raw descriptors are polled only while it runs. */
+  setRunning(running: boolean): void {
+    this.#running = running;
+    this.#raw?.setRunning(running);
   }
 
   addReader(reader: IReadDescriptor | IHandleDescriptor): void {
@@ -116,20 +129,21 @@ export class DescriptorSet {
 
   /**
    * Start watching a raw file descriptor for `mode` with a libuv poll
-   * handle (calling its doRead/doWrite when ready). The seam for the native
-   * poll addon.
+   * handle (calling its doRead/doWrite when ready), before it joins the set.
+   * @throws NativeAddonUnavailableError without the addon; RuntimeError for
+   * another descriptor on the same fd; the poll handle's system error.
    */
   #watchRawFd(d: IFileDescriptor, mode: Mode): void {
-    throw new Error(
-      `Cannot ${mode === 'read' ? 'addReader' : 'addWriter'} ${safePrefix(d)} (fd ${safeFileno(d)}): raw file ` +
-        'descriptors need the native poll addon (a libuv poll handle), which this build does not have yet. ' +
-        'Only libuv handle descriptors (the library\'s own transports and ports) are supported.',
-    );
+    if (this.#raw === null) {
+      this.#raw = new RawPollSet(this.#log, this, this.#scheduler);
+      this.#raw.setRunning(this.#running);
+    }
+    this.#raw.watch(d, mode);
   }
 
-  /** Stop watching a raw file descriptor for `mode`. */
-  #unwatchRawFd(_d: IFileDescriptor, _mode: Mode): void {
-    // Nothing can be watched without the poll addon (see #watchRawFd).
+  /** Stop watching a raw file descriptor for `mode` (it left the set). */
+  #unwatchRawFd(d: IFileDescriptor, mode: Mode): void {
+    this.#raw?.unwatch(d, mode);
   }
 }
 
@@ -138,13 +152,5 @@ function safePrefix(d: IFileDescriptor): string {
     return d.logPrefix();
   } catch {
     return d.constructor?.name ?? 'descriptor';
-  }
-}
-
-function safeFileno(d: IFileDescriptor): string {
-  try {
-    return String(d.fileno());
-  } catch {
-    return '?';
   }
 }

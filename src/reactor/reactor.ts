@@ -94,7 +94,8 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
     }
     this.#defaultInstallSignals = options.installSignalHandlers ?? false;
     this.#timers = new TimerQueue(this.log, readClock);
-    this.#fds = new DescriptorSet(this.log);
+    // raw-fd family: continuous polling of regular files runs on this reactor's clock.
+    this.#fds = new DescriptorSet(this.log, { callLater: (delay, fn) => this.callLater(delay, fn) });
     this.addSystemEventTrigger('during', 'startup', this.#reallyStartRunning);
     this.addSystemEventTrigger('during', 'shutdown', this.#crashLoop);
     this.addSystemEventTrigger('during', 'shutdown', this.#disconnectAll);
@@ -261,14 +262,21 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
   // ---- IReactorFDSet ---------------------------------------------------------
 
   /**
-   * Watch `reader`: a handle descriptor starts reading (its `_startReadingHandle()` hook).
-   * @throws Error for a raw file descriptor (needs the native poll addon).
+   * Watch `reader`: a handle descriptor starts reading (its `_startReadingHandle()` hook);
+   * a raw descriptor's `fileno()` gets a libuv poll handle (its `doRead()` runs when readable;
+   * see torsion/fdesc). Adding it again does nothing.
+   * @throws NativeAddonUnavailableError for a raw descriptor without the native addon;
+   * RuntimeError when another descriptor object is watched on the same fd.
    */
   addReader(reader: IReadDescriptor | IHandleDescriptor): void {
     this.#fds.addReader(reader);
   }
 
-  /** Track `writer` (libuv drives a handle descriptor's writes). @throws Error for a raw file descriptor. */
+  /**
+   * Track `writer` (libuv drives a handle descriptor's writes); a raw descriptor's
+   * `doWrite()` runs while its fd is writable.
+   * @throws as {@link Reactor.addReader}.
+   */
   addWriter(writer: IWriteDescriptor | IHandleDescriptor): void {
     this.#fds.addWriter(writer);
   }
@@ -352,6 +360,7 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
   /** Built-in *during startup* trigger. */
   readonly #reallyStartRunning = (): void => {
     this.#running = true;
+    this.#fds.setRunning(true); // raw-fd family: poll handles run while the reactor runs
     if (this.#installSignals) this.#installSignalHandlers();
   };
 
@@ -367,6 +376,7 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
     const wasStarted = this.#started;
     this.#started = false;
     this.#running = false;
+    this.#fds.setRunning(false); // raw-fd family
     this.#timers.stop();
     if (this.#keepAlive !== null) {
       clearInterval(this.#keepAlive);

@@ -16,14 +16,10 @@ import { FAILED, checkBuilt, guardCall, guardMakeConnection, loggingOwner } from
 import { Logger } from '../logger';
 import { NativeStream, nativeStreamsEnabled } from './native-stream';
 import { Server } from './server';
-import {
-  type NativeTCPClientHandle,
-  type NativeTCPHandle,
-  type TransportSocket,
-  listenHandle,
-  socketFromHandle,
-} from './socket';
+import { type NativeTCPClientHandle, type NativeTCPHandle, type TransportSocket, listenHandle, socketFromHandle } from './socket';
 import { type TCPReactor, isIPv6Literal } from './types';
+import { bindings } from './bindings';
+import { nativeAddon } from '../native';
 
 const log = new Logger('torsion.tcp');
 
@@ -42,7 +38,6 @@ function internPeerHost(host: string): string {
   lastPeerHost = host;
   return host;
 }
-
 
 /**
  * A listening TCP port. `startListening()` binds synchronously and throws
@@ -235,7 +230,9 @@ export class Port implements IListeningPort, IHandleDescriptor {
 
   /** A short description for debugging. */
   toString(): string {
-    return this.connected ? `<Port of ${this.logPrefix()} on ${this.getHost().port}>` : `<Port of ${this.logPrefix()} (not listening)>`;
+    return this.connected
+      ? `<Port of ${this.logPrefix()} on ${this.getHost().port}>`
+      : `<Port of ${this.logPrefix()} (not listening)>`;
   }
 
   // ---- accepting ------------------------------------------------------------
@@ -252,6 +249,36 @@ export class Port implements IListeningPort, IHandleDescriptor {
       this.#pending.push(client);
     } else {
       this.#accept(client);
+      this.#acceptMore();
+    }
+  }
+
+  /**
+   * libuv accepts one connection per loop pass; under a burst the kernel's
+   * accept queue overflows while the loop serves other work (SYNs dropped,
+   * clients stalled for a 1 s retransmit). Where the native addon and the
+   * private TCP binding are both available, take what else is pending now,
+   * up to 63 more (Twisted's accept loop takes up to 100 per event).
+   */
+  #acceptMore(): void {
+    const fd = (this.#handle as { fd?: number } | null)?.fd;
+    if (fd === undefined || fd < 0) return;
+    const tcp = extraAccepts();
+    if (tcp === null) return;
+    const n = (tcp.addon.acceptMany(fd, ACCEPTED) as number) | 0;
+    for (let i = 0; i < n; i++) {
+      const cfd = ACCEPTED[i];
+      const client = new tcp.TCP(tcp.SOCKET) as NativeTCPClientHandle & { open(fd: number): number };
+      if (client.open(cfd) !== 0) {
+        client.close();
+        tcp.addon.close(cfd);
+      } else if (!this.#reading || !this.connected || this.disconnecting) {
+        // A callback of an earlier connection closed or paused the port.
+        if (this.connected && !this.disconnecting && this.#pending.length < this.backlog) this.#pending.push(client);
+        else client.close();
+      } else {
+        this.#accept(client);
+      }
     }
   }
 
@@ -281,4 +308,25 @@ export class Port implements IListeningPort, IHandleDescriptor {
     const transport = new Server(socket, protocol, addr, this, this.sessionno++, this.reactor);
     guardMakeConnection(transport, protocol, transport);
   }
+}
+
+/** Accepted descriptors of one acceptMore() call. */
+const ACCEPTED = new Int32Array(63);
+
+interface ExtraAccepts {
+  readonly addon: NonNullable<ReturnType<typeof nativeAddon>>;
+  readonly TCP: new (type: number) => unknown;
+  readonly SOCKET: number;
+}
+/** Whether the binding's TCP handle can open() a descriptor (looked up once). */
+let canOpen: boolean | undefined;
+
+/** The addon's acceptMany and the binding's TCP handle, or null (the switches are honoured on every call). */
+function extraAccepts(): ExtraAccepts | null {
+  const b = bindings();
+  if (b === null) return null;
+  const addon = nativeAddon();
+  if (addon === null || typeof addon.acceptMany !== 'function') return null;
+  canOpen ??= typeof (b.tcp.TCP as { prototype?: Record<string, unknown> }).prototype?.open === 'function';
+  return canOpen ? { addon, TCP: b.tcp.TCP, SOCKET: b.tcp.constants.SOCKET } : null;
 }
