@@ -12,6 +12,7 @@ import { FeatureUnavailableError, NativeAddonUnavailableError } from '../../src/
 import { nativeAddonStatus, readFromFD, setBlocking, setNonBlocking, writeToFD } from '../../src/fdesc';
 import type { IHandleDescriptor } from '../../src/interfaces/fdset';
 import { _setNativeUnavailable } from '../../src/native';
+import { setTcpKeepAliveParams, UnixDatagramSocket } from '../../src/native/sockets';
 import { Reactor } from '../../src/reactor';
 import { MemoryReactor } from '../../src/testing';
 
@@ -90,6 +91,12 @@ describe('with the addon switched off', () => {
     for (const r of memory.readers) (r as typeof d).doRead();
     expect(d.doRead).toHaveBeenCalledTimes(1);
     expect(memory.removeAll()).toEqual([d]);
+  });
+
+  it('TCP keepalive interval/count and UNIX datagram sockets throw it too', () => {
+    expect(() => setTcpKeepAliveParams(5, 10, 3)).toThrow(NativeAddonUnavailableError);
+    expect(() => setTcpKeepAliveParams(5, 10, 3)).toThrow(/TCP keepalive interval\/count \(fd 5\)/);
+    expect(() => UnixDatagramSocket.open()).toThrow(NativeAddonUnavailableError);
   });
 
   it('arguments are still checked first (a bad fd is a RangeError, not an addon error)', () => {
