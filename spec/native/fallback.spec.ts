@@ -15,6 +15,7 @@ import { _setNativeUnavailable } from '../../src/native';
 import { setTcpKeepAliveParams, UnixDatagramSocket } from '../../src/native/sockets';
 import { Reactor } from '../../src/reactor';
 import { MemoryReactor } from '../../src/testing';
+import { NO_NATIVE } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const raw = () => ({
@@ -101,6 +102,14 @@ describe('with the addon switched off', () => {
 
   it('arguments are still checked first (a bad fd is a RangeError, not an addon error)', () => {
     expect(() => setNonBlocking(-1)).toThrow(RangeError);
+  });
+});
+
+describe('this run', () => {
+  it('has the addon exactly when TORSION_NO_NATIVE=1 is not set', () => {
+    const s = nativeAddonStatus();
+    expect(s.available).toBe(!NO_NATIVE);
+    expect(s.reason).toBe(NO_NATIVE ? 'TORSION_NO_NATIVE=1 is set' : null);
   });
 });
 
