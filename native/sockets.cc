@@ -1,5 +1,6 @@
 // Socket primitives Node does not expose:
 //   setKeepAliveParams(fd, intervalSeconds, count)   TCP_KEEPINTVL / TCP_KEEPCNT (throws)
+//   getKeepAliveParams(fd) -> [intervalSeconds, count] (throws)
 //   unixDgramSocket() -> fd   socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC) (throws)
 //   unixBind(fd, path)        bind (throws)
 //   unixConnect(fd, path)     connect (throws)
@@ -70,6 +71,22 @@ Napi::Value SetKeepAliveParams(const Napi::CallbackInfo& info) {
     return ThrowErrno(env, errno, "setsockopt");
   }
   return env.Undefined();
+}
+
+Napi::Value GetKeepAliveParams(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info, 0);
+  if (fd < 0) return env.Undefined();
+  int interval = 0;
+  int count = 0;
+  socklen_t len = sizeof(int);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, &len) == -1) return ThrowErrno(env, errno, "getsockopt");
+  len = sizeof(int);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, &len) == -1) return ThrowErrno(env, errno, "getsockopt");
+  Napi::Array arr = Napi::Array::New(env, 2);
+  arr.Set(0u, Napi::Number::New(env, interval));
+  arr.Set(1u, Napi::Number::New(env, count));
+  return arr;
 }
 
 Napi::Value UnixDgramSocket(const Napi::CallbackInfo& info) {
@@ -177,6 +194,7 @@ Napi::Value UnixGetsockname(const Napi::CallbackInfo& info) {
 
 void InitSockets(Napi::Env env, Napi::Object exports) {
   exports.Set("setKeepAliveParams", Napi::Function::New(env, SetKeepAliveParams, "setKeepAliveParams"));
+  exports.Set("getKeepAliveParams", Napi::Function::New(env, GetKeepAliveParams, "getKeepAliveParams"));
   exports.Set("unixDgramSocket", Napi::Function::New(env, UnixDgramSocket, "unixDgramSocket"));
   exports.Set("unixBind", Napi::Function::New(env, UnixBind, "unixBind"));
   exports.Set("unixConnect", Napi::Function::New(env, UnixConnect, "unixConnect"));

@@ -4,7 +4,10 @@
  * that code tested on the fake meets the same calls, in the same order,
  * with the same argument errors, on the real one. Helper module, not a spec.
  */
+import * as fs from 'node:fs';
+
 import { IPv4Address, IPv6Address } from '../../src/address';
+import { NativeAddonUnavailableError } from '../../src/errors';
 import type { IConnector, IListeningPort } from '../../src/interfaces/connector';
 import type { IReactorCore } from '../../src/interfaces/core';
 import type { IHandleDescriptor, IReactorFDSet } from '../../src/interfaces/fdset';
@@ -133,6 +136,42 @@ export function reactorConformance(name: string, makeHarness: () => ReactorHarne
       expect(r.getWriters()).toEqual([]);
       expect(both.log).toEqual(['start', 'stop']);
       expect(w.log).toEqual([]);
+    });
+
+    // raw-fd family: a raw descriptor (fileno() + doRead/doWrite) in the sets. The real
+    // reactor needs the native addon for it; under TORSION_NO_NATIVE=1 it must refuse it.
+    it('a raw descriptor joins both sets once, is listed, and removeAll returns it once', () => {
+      const fd = fs.openSync('/dev/null', 'r');
+      try {
+        const calls: string[] = [];
+        const raw = {
+          fileno: () => fd,
+          logPrefix: () => 'raw /dev/null',
+          connectionLost: () => void calls.push('connectionLost'),
+          doRead: () => void calls.push('doRead'),
+          doWrite: () => void calls.push('doWrite'),
+        };
+        try {
+          r.addReader(raw);
+        } catch (err) {
+          if (process.env.TORSION_NO_NATIVE === '1' && err instanceof NativeAddonUnavailableError) {
+            expect(r.getReaders()).toEqual([]);
+            return;
+          }
+          throw err;
+        }
+        r.addReader(raw);
+        r.addWriter(raw);
+        r.addWriter(raw);
+        expect(r.getReaders()).toEqual([raw]);
+        expect(r.getWriters()).toEqual([raw]);
+        expect(r.removeAll()).toEqual([raw]);
+        expect(r.getReaders()).toEqual([]);
+        expect(r.getWriters()).toEqual([]);
+        expect(calls).toEqual([]);
+      } finally {
+        fs.closeSync(fd);
+      }
     });
 
     it('removing a system event trigger twice is a RangeError; an unknown phase a TypeError', () => {

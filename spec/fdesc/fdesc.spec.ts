@@ -72,7 +72,7 @@ describeNative('readFromFD', () => {
     expect((lost as ConnectionLost).cause).toMatchObject({ code: 'EBADF', syscall: 'read' });
   });
 
-  it('lets an exception of the callback through (it is the caller\'s, as in Twisted)', () => {
+  it("lets an exception of the callback through (it is the caller's, as in Twisted)", () => {
     const [r, w] = jar.add(...addon().pipe(true));
     writeToFD(w, Buffer.from('x'));
     expect(() =>

@@ -17,7 +17,6 @@ export const NO_NATIVE = process.env.TORSION_NO_NATIVE === '1';
 export function describeNative(name: string, body: () => void): void {
   if (NO_NATIVE) {
     describe.skip(name, body);
-    // biome-ignore lint/suspicious/noConsole: the skip reason must be visible in the run's output
     console.log(`skipped "${name}": TORSION_NO_NATIVE=1 (the fallback run; spec/native/fallback.spec.ts covers it)`);
     return;
   }

@@ -20,7 +20,7 @@
  *   connectionLost() {}
  * }
  * ```
- * @module
+ * @module torsion/fdesc
  */
 import { constants } from 'node:os';
 import { ConnectionDone, ConnectionLost } from '../errors';

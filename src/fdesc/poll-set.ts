@@ -13,6 +13,7 @@
  * from its loop): {@link RawPollSet.setRunning}.
  * @module
  */
+import { types } from 'node:util';
 import { Failure } from '../defer/failure';
 import { ConnectionDone, ConnectionFdescWentAway, ConnectionLost, RuntimeError } from '../errors';
 import { FAILED, type GuardOwner, guardCall, loggingOwner } from '../guard';
@@ -59,7 +60,8 @@ class Entry implements GuardOwner {
   /** A doRead/doWrite threw or its promise rejected: log it; it is the reason of the loss. */
   _callbackFailed(err: unknown, where: string): void {
     this.set.log.failure(`Unhandled error in ${where}`, Failure.from(err));
-    this.set.disconnect(this, err, this.inRead);
+    // A promise may reject after the descriptor left and rejoined a set: the failure is the descriptor's.
+    this.set.disconnectDescriptor(this.d, err, this.inRead);
   }
 
   /** The poll handle's callback. */
@@ -167,18 +169,24 @@ export class RawPollSet {
           entry.inRead = true;
           const r = guardCall(entry, `doRead of ${prefixOf(d)}`, (d as IReadDescriptor).doRead, d);
           if (r === FAILED) return;
-          if (r instanceof Error) why = r;
+          if (isError(r)) why = r;
         }
         if (why === undefined && writable && !entry.closed && entry.writing) {
           inRead = false;
           entry.inRead = false;
           const r = guardCall(entry, `doWrite of ${prefixOf(d)}`, (d as IWriteDescriptor).doWrite, d);
           if (r === FAILED) return;
-          if (r instanceof Error) why = r;
+          if (isError(r)) why = r;
         }
       }
     }
     if (why !== undefined) this.disconnect(entry, why, inRead);
+  }
+
+  /** {@link RawPollSet.disconnect} for `d`'s current entry; nothing when it is in no set. */
+  disconnectDescriptor(d: IFileDescriptor, why: unknown, inRead: boolean): void {
+    const entry = this.#byDescriptor.get(d);
+    if (entry !== undefined) this.disconnect(entry, why, inRead);
   }
 
   /**
@@ -230,9 +238,16 @@ export class RawPollSet {
       watcher = new addon.FdWatcher(fd, (status, events) => entry?.onPoll(status, events));
     } catch (err) {
       // epoll refuses regular files (and directories) with EPERM: poll them continuously, as Twisted does.
-      if ((err as NodeJS.ErrnoException)?.code !== 'EPERM') {
-        if (err instanceof Error) err.message = `${call}(${prefixOf(d)}, fd ${fd}): ${err.message}`;
-        throw err;
+      const sys = err as NodeJS.ErrnoException;
+      if (sys?.code !== 'EPERM') {
+        if (typeof sys?.message !== 'string') throw err;
+        const named: NodeJS.ErrnoException = new Error(`${call}(${prefixOf(d)}, fd ${fd}): ${sys.message}`, {
+          cause: err,
+        });
+        named.code = sys.code;
+        named.errno = sys.errno;
+        named.syscall = sys.syscall;
+        throw named;
       }
     }
     entry = new Entry(this, d, fd, watcher);
@@ -272,6 +287,11 @@ export class RawPollSet {
     for (const entry of entries) if (entry.writing) this.dispatch(entry, 0, UV_WRITABLE);
     this.#checkLoop();
   };
+}
+
+/** An Error returned by doRead/doWrite (also one from another realm). */
+function isError(r: unknown): r is Error {
+  return r instanceof Error || types.isNativeError(r);
 }
 
 function prefixOf(d: IFileDescriptor): string {

@@ -50,8 +50,11 @@ export interface IReactorFDSet {
    * Watch `reader` for reading; a handle descriptor's
    * `_startReadingHandle()` runs (reading starts). Adding one already in
    * the set does nothing.
-   * @throws TypeError for something that is not a descriptor; an Error for
-   * a raw file descriptor while raw descriptors are not supported.
+   * A raw descriptor (`fileno()`, no handle hooks) is watched with a libuv
+   * poll handle; a different object on an fd already watched is refused.
+   * @throws TypeError for something that is not a descriptor;
+   * NativeAddonUnavailableError for a raw descriptor without the native
+   * addon; RuntimeError for a second object on the same fd.
    */
   addReader(reader: IReadDescriptor | IHandleDescriptor): void;
   /**

@@ -67,6 +67,7 @@ export interface NativeAddon {
   socketpair(datagram: boolean, nonBlocking: boolean): [number, number];
   close(fd: number): void;
   setKeepAliveParams(fd: number, intervalSeconds: number, count: number): void;
+  getKeepAliveParams(fd: number): [number, number];
   unixDgramSocket(): number;
   unixBind(fd: number, path: Uint8Array): void;
   unixConnect(fd: number, path: Uint8Array): void;
