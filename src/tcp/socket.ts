@@ -11,6 +11,7 @@
  * into a static buffer (`onread`), which `net.Server` cannot offer.
  * @module
  */
+import { chmodSync } from 'node:fs';
 import * as net from 'node:net';
 import { getSystemErrorMap } from 'node:util';
 import { type NativePipeHandle, type NativeTCPHandle, bindings } from './bindings';
@@ -411,7 +412,7 @@ export function listenHandle(address: string, port: number, ipv6: boolean, backl
  * `address` is the path), or `ERR_TORSION_NO_SYNC_BIND`.
  * @internal
  */
-export function listenPipeHandle(path: string, backlog: number): NativePipeHandle {
+export function listenPipeHandle(path: string, backlog: number, mode: number | null): NativePipeHandle {
   let handle: NativePipeHandle;
   const pipe = nativeListenAvailable() ? bindings()?.pipe ?? null : null;
   if (pipe !== null) {
@@ -431,6 +432,15 @@ export function listenPipeHandle(path: string, backlog: number): NativePipeHandl
     ) as NodeJS.ErrnoException;
     err.code = 'ERR_TORSION_NO_SYNC_BIND';
     throw err;
+  }
+  if (mode !== null) {
+    // Before listen(): no connection is accepted under the umask's permissions.
+    try {
+      chmodSync(path, mode);
+    } catch (e) {
+      handle.close();
+      throw e;
+    }
   }
   const err = handle.listen(backlog);
   if (err !== 0) {
