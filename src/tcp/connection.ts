@@ -112,6 +112,19 @@ class RareState {
  */
 export const CONNECTION_DONE: Failure = new Failure(new ConnectionDone());
 
+/**
+ * Close with RST where there is one (TCP); a net.Socket over a pipe (UNIX
+ * socket) refuses resetAndDestroy, and a plain destroy is as abrupt there.
+ */
+function resetSocket(socket: TransportSocket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_INVALID_HANDLE_TYPE') throw err;
+    socket.destroy();
+  }
+}
+
 function abortLater(t: Connection<IAddress>): void {
   t.connectionLost(new Failure(new ConnectionAborted()));
 }
@@ -231,7 +244,7 @@ export abstract class Connection<A extends IAddress = IPv4Address | IPv6Address>
     this.reactor.removeReader(this);
     const socket = this._socket;
     if (socket !== null && !socket.destroyed) {
-      if (this.connected) socket.resetAndDestroy();
+      if (this.connected) resetSocket(socket);
       else socket.destroy();
     }
     this.reactor.callLater(0, abortLater, this);
