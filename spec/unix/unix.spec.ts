@@ -29,7 +29,9 @@ import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, Sign
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const BINDINGS_OFF = (process.env.TORSION_NO_BINDINGS ?? '') !== '' && process.env.TORSION_NO_BINDINGS !== '0';
-const MODES: readonly ('private binding' | 'public net API')[] = BINDINGS_OFF ? ['public net API'] : ['private binding', 'public net API'];
+const MODES: readonly ('private binding' | 'public net API')[] = BINDINGS_OFF
+  ? ['public net API']
+  : ['private binding', 'public net API'];
 
 let dir = '';
 beforeEach(() => {
@@ -349,13 +351,17 @@ describe('UNIX socket arguments (checked at the call)', () => {
     ['an inner NUL byte', '/tmp/a\0b', RangeError, 'ERR_OUT_OF_RANGE'],
   ])('connectUNIX and listenUNIX refuse %s as address', (_n, address, cls, code) => {
     expect(() => h.r.connectUNIX(address as string, cf())).toThrow(cls);
-    expect(() => h.r.connectUNIX(address as string, cf())).toThrow(expect.objectContaining({ code, message: expect.stringContaining('address') }));
+    expect(() => h.r.connectUNIX(address as string, cf())).toThrow(
+      expect.objectContaining({ code, message: expect.stringContaining('address') }),
+    );
     expect(() => h.r.listenUNIX(address as string, sf())).toThrow(cls);
   });
 
   it('connectUNIX refuses a path over 107 bytes with a RangeError naming address; 107 is accepted', async () => {
     const f = cf();
-    expect(() => h.r.connectUNIX(`/${'a'.repeat(107)}`, f)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: expect.stringContaining('address') }));
+    expect(() => h.r.connectUNIX(`/${'a'.repeat(107)}`, f)).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: expect.stringContaining('address') }),
+    );
     expect(calls(f)).toEqual([]);
     // Multi-byte characters count as bytes.
     expect(() => h.r.connectUNIX(`/${'é'.repeat(54)}`, cf())).toThrow(RangeError);
@@ -378,7 +384,9 @@ describe('UNIX socket arguments (checked at the call)', () => {
     ['timeout', { timeout: 'soon' }, TypeError],
     ['checkPID', { checkPID: 'yes' }, TypeError],
   ])('connectUNIX refuses a bad %s', (name, opts, cls) => {
-    expect(() => h.r.connectUNIX(sock(), cf(), opts as never)).toThrow(expect.objectContaining({ message: expect.stringContaining(name) }));
+    expect(() => h.r.connectUNIX(sock(), cf(), opts as never)).toThrow(
+      expect.objectContaining({ message: expect.stringContaining(name) }),
+    );
     expect(() => h.r.connectUNIX(sock(), cf(), opts as never)).toThrow(cls);
   });
 
@@ -390,21 +398,29 @@ describe('UNIX socket arguments (checked at the call)', () => {
     ['wantPID', { wantPID: 1 }, TypeError],
   ])('listenUNIX refuses a bad %s before touching the file system', (name, opts, cls) => {
     const file = sock();
-    expect(() => h.r.listenUNIX(file, sf(), opts as never)).toThrow(expect.objectContaining({ message: expect.stringContaining(name) }));
+    expect(() => h.r.listenUNIX(file, sf(), opts as never)).toThrow(
+      expect.objectContaining({ message: expect.stringContaining(name) }),
+    );
     expect(() => h.r.listenUNIX(file, sf(), opts as never)).toThrow(cls);
     expect(fs.existsSync(file)).toBe(false);
   });
 
   it('refuses factories without the factory methods and options that are not objects', () => {
-    expect(() => h.r.connectUNIX(sock(), {} as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('factory') }));
+    expect(() => h.r.connectUNIX(sock(), {} as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('factory') }),
+    );
     expect(() => h.r.listenUNIX(sock(), null as never)).toThrow(TypeError);
-    expect(() => h.r.connectUNIX(sock(), cf(), 5 as never)).toThrow(expect.objectContaining({ message: expect.stringContaining('options') }));
+    expect(() => h.r.connectUNIX(sock(), cf(), 5 as never)).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('options') }),
+    );
     expect(() => h.r.listenUNIX(sock(), sf(), 'x' as never)).toThrow(TypeError);
   });
 
   it('UNIX datagram sockets need the native addon', () => {
     expect(() => h.r.listenUNIXDatagram(sock(), {})).toThrow(NativeAddonUnavailableError);
-    expect(() => h.r.connectUNIXDatagram(sock(), {})).toThrow(expect.objectContaining({ code: 'ERR_NATIVE_ADDON_UNAVAILABLE', feature: expect.stringContaining('connectUNIXDatagram') }));
+    expect(() => h.r.connectUNIXDatagram(sock(), {})).toThrow(
+      expect.objectContaining({ code: 'ERR_NATIVE_ADDON_UNAVAILABLE', feature: expect.stringContaining('connectUNIXDatagram') }),
+    );
     expect(() => new DatagramPort()).toThrow(NativeAddonUnavailableError);
     expect(() => new ConnectedDatagramPort()).toThrow(NativeAddonUnavailableError);
   });

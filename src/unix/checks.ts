@@ -38,9 +38,13 @@ export function abstractUnavailable(): NativeAddonUnavailableError {
 export function checkUNIXAddress(name: string, address: unknown): RangeError | null {
   checkString(name, address);
   if (address.length === 0) throw new ArgRangeError(`${name} must be a non-empty path to a UNIX socket`);
-  if (address.indexOf('\0', 1) !== -1) throw new ArgRangeError(`${name} must not contain NUL bytes (except a leading one, for an abstract name), got ${JSON.stringify(address)}`);
+  if (address.indexOf('\0', 1) !== -1)
+    throw new ArgRangeError(
+      `${name} must not contain NUL bytes (except a leading one, for an abstract name), got ${JSON.stringify(address)}`,
+    );
   if (isAbstract(address)) {
-    if (process.platform !== 'linux') throw new ArgRangeError(`${name}: abstract UNIX socket names (a leading '\\0') exist only on Linux`);
+    if (process.platform !== 'linux')
+      throw new ArgRangeError(`${name}: abstract UNIX socket names (a leading '\\0') exist only on Linux`);
     throw abstractUnavailable();
   }
   const bytes = Buffer.byteLength(address);
@@ -69,7 +73,8 @@ export function checkOptions(value: unknown): Record<string, unknown> {
 /** Check a file mode (an integer 0..0o7777; default 0o666). */
 export function checkMode(value: unknown): number {
   if (value === undefined) return 0o666;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new ArgTypeError(`mode must be an integer file mode such as 0o660, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new ArgTypeError(`mode must be an integer file mode such as 0o660, got ${describe(value)}`);
   if (value < 0 || value > 0o7777) throw new ArgRangeError(`mode must be between 0 and 0o7777, got 0o${value.toString(8)}`);
   return value;
 }

@@ -41,7 +41,9 @@ export function unixConnectError(err: unknown, path: string): ConnectError {
     case 'ENOENT':
       return new ConnectError(`No UNIX socket at ${path} (${msg}); is the server listening on that path?`, { cause: err });
     case 'ECONNREFUSED':
-      return new ConnectionRefusedError(`Connection to ${path} was refused by the other side; is the server listening?`, { cause: err });
+      return new ConnectionRefusedError(`Connection to ${path} was refused by the other side; is the server listening?`, {
+        cause: err,
+      });
     case 'EACCES':
     case 'EPERM':
       return new ConnectError(`Permission denied connecting to ${path} (${msg}); check the socket file's mode`, { cause: err });
@@ -110,7 +112,9 @@ export class Client extends BaseClient<UNIXAddress> {
         return;
       }
       if (!held) {
-        this.failIfNotConnected(new BadFileError(path, { message: `No live process holds ${path}.lock (checkPID): the server is not running` }));
+        this.failIfNotConnected(
+          new BadFileError(path, { message: `No live process holds ${path}.lock (checkPID): the server is not running` }),
+        );
         return;
       }
     }

@@ -116,7 +116,9 @@ export class Port extends BasePort<UNIXAddress> {
 
   /** A short description for debugging. */
   override toString(): string {
-    return this.connected ? `<UNIX Port of ${this.logPrefix()} on ${this.address}>` : `<UNIX Port of ${this.logPrefix()} (not listening)>`;
+    return this.connected
+      ? `<UNIX Port of ${this.logPrefix()} on ${this.address}>`
+      : `<UNIX Port of ${this.logPrefix()} (not listening)>`;
   }
 
   /** libuv removed the socket file when it closed the handle; release the lock. @internal */
@@ -138,7 +140,10 @@ export class Port extends BasePort<UNIXAddress> {
   }
 
   #cannotListen(cause: unknown, message?: string): CannotListenError {
-    return new CannotListenError(this.address, 0, { cause, message: message ?? `Couldn't listen on ${this.address}: ${describeError(cause)}` });
+    return new CannotListenError(this.address, 0, {
+      cause,
+      message: message ?? `Couldn't listen on ${this.address}: ${describeError(cause)}`,
+    });
   }
 
   /** Take `address.lock`; after a stale one, remove the dead server's socket file (as Twisted). */
@@ -148,10 +153,16 @@ export class Port extends BasePort<UNIXAddress> {
     try {
       taken = lock.lock();
     } catch (err) {
-      throw this.#cannotListen(err, `Couldn't listen on ${this.address}: cannot take the lock ${lock.name} (${describeError(err)})`);
+      throw this.#cannotListen(
+        err,
+        `Couldn't listen on ${this.address}: cannot take the lock ${lock.name} (${describeError(err)})`,
+      );
     }
     if (!taken) {
-      throw this.#cannotListen(null, `Couldn't listen on ${this.address}: Cannot acquire lock ${lock.name} (another live process holds it)`);
+      throw this.#cannotListen(
+        null,
+        `Couldn't listen on ${this.address}: Cannot acquire lock ${lock.name} (another live process holds it)`,
+      );
     }
     this.lockFile = lock;
     if (!lock.clean && isSocketFile(this.address)) {

@@ -33,7 +33,12 @@ const FACTORY_METHODS = ['doStart', 'doStop', 'buildProtocol'] as const;
  * over 107 bytes), factory or option; NativeAddonUnavailableError for an
  * abstract name.
  */
-export function connectUNIX(reactor: TCPReactor, address: string, factory: IClientFactory, options?: ConnectUNIXOptions): Connector {
+export function connectUNIX(
+  reactor: TCPReactor,
+  address: string,
+  factory: IClientFactory,
+  options?: ConnectUNIXOptions,
+): Connector {
   const tooLong = checkUNIXAddress('address', address);
   if (tooLong !== null) throw tooLong;
   checkMethods('factory', factory, CLIENT_FACTORY_METHODS);
