@@ -17,6 +17,7 @@ import * as testing from '../src/testing';
 import * as logger from '../src/logger';
 import * as portforward from '../src/protocols/portforward';
 import * as wire from '../src/protocols/wire';
+import * as unix from '../src/unix'; // unix
 
 const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion', root, ['reactor', 'Reactor', 'Deferred', 'Failure', 'succeed', 'fail', 'gatherResults', 'Protocol', 'Factory',
@@ -44,6 +45,9 @@ const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion/logger', logger, ['Logger', 'globalLogPublisher']],
   ['torsion/protocols/portforward', portforward, ['Proxy', 'ProxyClient', 'ProxyClientFactory', 'ProxyServer', 'ProxyFactory']],
   ['torsion/protocols/wire', wire, ['Echo', 'Discard']],
+  // unix
+  ['torsion/unix', unix, ['Connector', 'Client', 'Server', 'Port', 'DatagramPort', 'ConnectedDatagramPort', 'connectUNIX',
+    'listenUNIX', 'FilesystemLock', 'isLocked']],
 ];
 
 describe('the public names of API.md', () => {
@@ -67,10 +71,9 @@ describe('the public names of API.md', () => {
     expect(testing.Clock).toBe(task.Clock);
   });
 
-  it('UNIX endpoints are not exported until UNIX sockets exist (no fakes)', () => {
-    // API.md lists UNIXClientEndpoint/UNIXServerEndpoint; they arrive with IReactorUNIX.
-    expect((endpoints as Record<string, unknown>).UNIXClientEndpoint).toBeUndefined();
-    expect((endpoints as Record<string, unknown>).UNIXServerEndpoint).toBeUndefined();
+  it('torsion/endpoints exports the UNIX endpoints, now that UNIX sockets exist (unix)', () => {
+    expect(typeof (endpoints as Record<string, unknown>).UNIXClientEndpoint).toBe('function');
+    expect(typeof (endpoints as Record<string, unknown>).UNIXServerEndpoint).toBe('function');
   });
 
   it('torsion/interfaces holds types only (no runtime code)', () => {

@@ -145,17 +145,13 @@ describe.each(MODES)('UNIX sockets through the %s (integration)', (mode) => {
 
   it('half-closes: loseWriteConnection sends EOF and the peer can still answer', async () => {
     const file = sock();
-    class Answer extends Protocol implements RecordingProtocol {
-      events = [];
-      received: Buffer[] = [];
-      lost = new Signal<Failure>();
-      made = new Signal<RecordingProtocol>();
+    class Answer extends RecordingProtocol {
       readConnectionLost(): void {
         this.transport?.write(Buffer.from('bye'));
         this.transport?.loseConnection();
       }
     }
-    h.r.listenUNIX(file, new RecordingServerFactory(Answer as unknown as new () => RecordingProtocol));
+    h.r.listenUNIX(file, new RecordingServerFactory(Answer));
     const cf = new RecordingClientFactory();
     h.r.connectUNIX(file, cf);
     const p = await within(waitBuilt(cf), 5000, 'connectionMade');
