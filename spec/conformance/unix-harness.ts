@@ -93,7 +93,12 @@ export function makeFakeUNIXTransportHarness(): TransportHarness {
       reactor.unixServers.length = 0;
       if (pump === null) throw new Error('fake unix harness: the connection was not completed');
       pumps.push(pump);
-      return { server: pump.server as S, client: pump.client as C, serverTransport: pump.serverIO, clientTransport: pump.clientIO };
+      return {
+        server: pump.server as S,
+        client: pump.client as C,
+        serverTransport: pump.serverIO,
+        clientTransport: pump.clientIO,
+      };
     },
     async settle(done: () => boolean, what: string): Promise<void> {
       flushAll();
