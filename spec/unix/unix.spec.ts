@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UNIXAddress } from '../../src/address';
-import type { Failure } from '../../src/defer/failure';
 import {
   BadFileError,
   CannotListenError,
@@ -25,7 +24,7 @@ import { Protocol } from '../../src/protocol';
 import { _setBindings, bindings } from '../../src/tcp/bindings';
 import { NativeStream } from '../../src/tcp/native-stream';
 import { Client, ConnectedDatagramPort, DatagramPort, FilesystemLock, Server, isLocked } from '../../src/unix';
-import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, Signal, useReactor, within } from '../tcp/harness';
+import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, useReactor, within } from '../tcp/harness';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const BINDINGS_OFF = (process.env.TORSION_NO_BINDINGS ?? '') !== '' && process.env.TORSION_NO_BINDINGS !== '0';
