@@ -16,14 +16,22 @@ export function isAbstract(address: string): boolean {
 }
 
 /**
- * Why abstract names cannot be used: they need the native addon (Node's
- * own sockets pad them to 108 bytes, so other programs cannot reach
- * them), which this build does not load.
+ * What a feature of the native addon throws in this build: the addon
+ * (another part of torsion) is not loaded here, or TORSION_NO_NATIVE asks
+ * to behave as if it were absent.
  */
-export function abstractUnavailable(): NativeAddonUnavailableError {
+export function addonUnavailable(feature: string): NativeAddonUnavailableError {
   const off = process.env.TORSION_NO_NATIVE;
   const reason = off !== undefined && off !== '' && off !== '0' ? `TORSION_NO_NATIVE=${off}` : 'it is not part of this build';
-  return new NativeAddonUnavailableError('Abstract UNIX socket names', reason);
+  return new NativeAddonUnavailableError(feature, reason);
+}
+
+/**
+ * Why abstract names cannot be used: they need the native addon (Node's
+ * own sockets pad them to 108 bytes, so other programs cannot reach them).
+ */
+export function abstractUnavailable(): NativeAddonUnavailableError {
+  return addonUnavailable('Abstract UNIX socket names');
 }
 
 /**

@@ -7,13 +7,7 @@
  * anything is created.
  * @module
  */
-import { NativeAddonUnavailableError } from '../errors';
-
-function unavailable(feature: string): NativeAddonUnavailableError {
-  const off = process.env.TORSION_NO_NATIVE;
-  const reason = off !== undefined && off !== '' && off !== '0' ? `TORSION_NO_NATIVE=${off}` : 'it is not part of this build';
-  return new NativeAddonUnavailableError(feature, reason);
-}
+import { addonUnavailable as unavailable } from './checks';
 
 /**
  * A bound UNIX datagram socket (listenUNIXDatagram).
