@@ -73,7 +73,7 @@ export interface NativePipeHandle extends NativeTCPClientHandle {
   onconnection: ((this: NativePipeHandle, status: number, client?: NativePipeHandle) => void) | null;
 }
 
-/** The connect request node:net passes to `Pipe#connect`. @internal */
+/** The connect request node:net passes to `Pipe#connect`. @hidden */
 export interface PipeConnectReq {
   oncomplete: (this: PipeConnectReq, status: number, handle: never) => void;
   address: string;

@@ -22,8 +22,10 @@ const log = new Logger('torsion.tcp');
 const FACTORY_GUARD = loggingOwner(log);
 
 /** What a connector's transport is: a client attempt that can fail. */
-interface AttemptTransport extends ITransport {
+export interface AttemptTransport extends ITransport {
+  /** Fail the attempt with `err` unless it already connected or failed. */
   failIfNotConnected(err: unknown): void;
+  /** Close the established connection. */
   loseConnection(): void;
 }
 

@@ -186,7 +186,7 @@ export abstract class BasePort<A extends IAddress = IPv4Address | IPv6Address> i
 
   /**
    * The port is closed (or the reactor shuts down): close the socket, drop
-   * held-back connections, {@link _closed}, run the factory's doStop, fire
+   * held-back connections, `_closed()`, run the factory's doStop, fire
    * stopListening's Deferreds. Runs once.
    */
   connectionLost(_reason: Failure): void {

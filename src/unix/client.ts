@@ -55,7 +55,7 @@ export function unixConnectError(err: unknown, path: string): ConnectError {
 }
 
 /**
- * The UNIX client transport connectUNIX creates (an {@link IUNIXTransport}):
+ * The UNIX client transport connectUNIX creates (an {@link torsion/interfaces!IUNIXTransport}):
  * `addressFamily` 'UNIX', `socketType` 'stream', nothing to resolve. Do not
  * create it directly.
  */
@@ -140,7 +140,7 @@ export class Client extends BaseClient<UNIXAddress> {
     return UNNAMED;
   }
 
-  /** @throws FeatureUnavailableError: see {@link IUNIXTransport.sendFileDescriptor}. */
+  /** @throws FeatureUnavailableError: see {@link torsion/interfaces!IUNIXTransport.sendFileDescriptor}. */
   sendFileDescriptor(_descriptor: number): void {
     throw noFileDescriptors();
   }

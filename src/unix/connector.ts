@@ -11,7 +11,7 @@ import { Client } from './client';
 
 /**
  * A UNIX client connection attempt that can be repeated (see
- * {@link IConnector}; states and factory callbacks are connectTCP's).
+ * {@link torsion/interfaces!IConnector}; states and factory callbacks are connectTCP's).
  *
  * @example
  * const connector = reactor.connectUNIX('/run/app.sock', factory);

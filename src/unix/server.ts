@@ -11,7 +11,7 @@ import { UNNAMED, noFileDescriptors, noTCPOptions } from './client';
 import type { Port } from './port';
 
 /**
- * The server side of an accepted UNIX connection (an {@link IUNIXTransport}),
+ * The server side of an accepted UNIX connection (an {@link torsion/interfaces!IUNIXTransport}),
  * created as TCP's Server is: the port builds the protocol with
  * `UNIXAddress(null)`, creates this transport (reading), then calls
  * `protocol.makeConnection(transport)`. Do not create it directly.
@@ -51,7 +51,7 @@ export class Server extends Connection<UNIXAddress> {
     return this.server.getHost();
   }
 
-  /** @throws FeatureUnavailableError: see {@link IUNIXTransport.sendFileDescriptor}. */
+  /** @throws FeatureUnavailableError: see {@link torsion/interfaces!IUNIXTransport.sendFileDescriptor}. */
   sendFileDescriptor(_descriptor: number): void {
     throw noFileDescriptors();
   }
