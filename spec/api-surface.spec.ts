@@ -19,6 +19,7 @@ import * as portforward from '../src/protocols/portforward';
 import * as wire from '../src/protocols/wire';
 // raw-fd family
 import * as fdesc from '../src/fdesc';
+import * as unix from '../src/unix'; // unix
 
 const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion', root, ['reactor', 'Reactor', 'Deferred', 'Failure', 'succeed', 'fail', 'gatherResults', 'Protocol', 'Factory',
@@ -48,6 +49,9 @@ const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion/protocols/wire', wire, ['Echo', 'Discard']],
   // raw-fd family
   ['torsion/fdesc', fdesc, ['setNonBlocking', 'setBlocking', 'readFromFD', 'writeToFD', 'nativeAddonStatus']],
+  // unix
+  ['torsion/unix', unix, ['Connector', 'Client', 'Server', 'Port', 'DatagramPort', 'ConnectedDatagramPort', 'connectUNIX',
+    'listenUNIX', 'FilesystemLock', 'isLocked']],
 ];
 
 describe('the public names of API.md', () => {
@@ -71,10 +75,9 @@ describe('the public names of API.md', () => {
     expect(testing.Clock).toBe(task.Clock);
   });
 
-  it('UNIX endpoints are not exported until UNIX sockets exist (no fakes)', () => {
-    // API.md lists UNIXClientEndpoint/UNIXServerEndpoint; they arrive with IReactorUNIX.
-    expect((endpoints as Record<string, unknown>).UNIXClientEndpoint).toBeUndefined();
-    expect((endpoints as Record<string, unknown>).UNIXServerEndpoint).toBeUndefined();
+  it('torsion/endpoints exports the UNIX endpoints, now that UNIX sockets exist (unix)', () => {
+    expect(typeof (endpoints as Record<string, unknown>).UNIXClientEndpoint).toBe('function');
+    expect(typeof (endpoints as Record<string, unknown>).UNIXServerEndpoint).toBe('function');
   });
 
   it('torsion/interfaces holds types only (no runtime code)', () => {

@@ -3,8 +3,8 @@
  * on 127.0.0.1) and against the fakes (MemoryReactorClock + IOPump), so the
  * fakes cannot drift from the real thing. Helper module, not a spec.
  */
-import { IPv4Address } from '../../src/address';
-import { ConnectionAborted, ConnectionDone, ConnectionLost, RuntimeError } from '../../src/errors';
+import { IPv4Address, UNIXAddress } from '../../src/address';
+import { ConnectionAborted, ConnectionClosed, ConnectionDone, ConnectionLost, RuntimeError } from '../../src/errors';
 import type { IAddress } from '../../src/interfaces/address';
 import { captureLogEvents } from '../../src/logger';
 import { FlowRecorder, HalfCloseRecorder, Recorder, StrictPushProducer } from '../testing/recorder';
@@ -12,9 +12,25 @@ import type { TransportHarness } from './harness';
 
 const lostOnce = (r: Recorder) => r.reasons.length >= 1;
 
-/** Register the transport behaviour suite for one implementation. */
-export function transportConformance(name: string, makeHarness: () => TransportHarness | Promise<TransportHarness>): void {
-  describe(`${name}: TCP transport behaviour`, () => {
+/**
+ * Register the transport behaviour suite for one implementation. `family`
+ * 'UNIX' (unix: UNIX sockets share TCP's transport) swaps the two
+ * address-family tests: UNIXAddress ends, and no TCP options.
+ */
+export function transportConformance(
+  name: string,
+  makeHarness: () => TransportHarness | Promise<TransportHarness>,
+  family: 'TCP' | 'UNIX' = 'TCP',
+): void {
+  // Registered for their family only (not skipped: they do not apply to the other).
+  const only =
+    (f: 'TCP' | 'UNIX') =>
+    (title: string, fn: () => Promise<void>): void => {
+      if (family === f) it(title, fn);
+    };
+  const tcpOnly = only('TCP');
+  const unixOnly = only('UNIX');
+  describe(`${name}: ${family} transport behaviour`, () => {
     let h: TransportHarness;
     beforeEach(async () => {
       h = await makeHarness();
@@ -93,7 +109,8 @@ export function transportConformance(name: string, makeHarness: () => TransportH
       expect(client.reasons).toHaveLength(1);
       expect(client.reasons[0]!.value).toBeInstanceOf(ConnectionAborted);
       expect(server.reasons).toHaveLength(1);
-      expect(server.reasons[0]!.value).toBeInstanceOf(ConnectionLost);
+      // unix: a UNIX socket has no RST; the kernel shows an abort with nothing unread as a clean EOF.
+      expect(server.reasons[0]!.value).toBeInstanceOf(family === 'UNIX' ? ConnectionClosed : ConnectionLost);
     });
 
     it('registering a second producer throws RuntimeError', async () => {
@@ -158,7 +175,17 @@ export function transportConformance(name: string, makeHarness: () => TransportH
       expect(server.reasons[0]!.value).toBeInstanceOf(ConnectionDone);
     });
 
-    it('getHost/getPeer are IPv4Address TCP on 127.0.0.1, each end the mirror of the other', async () => {
+    // unix
+    unixOnly("getPeer/getHost are UNIXAddress: the client's peer is the server's path, the client's own end has no name", async () => {
+      const { serverTransport, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      expect(clientTransport.getPeer()).toBeInstanceOf(UNIXAddress);
+      expect(clientTransport.getPeer()).toEqual(serverTransport.getHost());
+      expect((serverTransport.getHost() as UNIXAddress).name).toEqual(expect.any(String));
+      expect(serverTransport.getPeer()).toEqual(new UNIXAddress(null));
+      expect(clientTransport.getHost()).toEqual(new UNIXAddress(null));
+    });
+
+    tcpOnly('getHost/getPeer are IPv4Address TCP on 127.0.0.1, each end the mirror of the other', async () => {
       const { serverTransport, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
       const sameEnd = (a: IAddress, b: IAddress) => {
         expect(a).toBeInstanceOf(IPv4Address);
@@ -292,7 +319,14 @@ export function transportConformance(name: string, makeHarness: () => TransportH
       clientTransport.unregisterProducer();
     });
 
-    it('the TCP options read back what was set; setWriteBufferLimits refuses low > high', async () => {
+    // unix
+    unixOnly('setWriteBufferLimits refuses low > high', async () => {
+      const { clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      expect(() => clientTransport.setWriteBufferLimits(10, 20)).toThrow(RangeError);
+      expect(clientTransport.getWriteBufferSize()).toBeGreaterThanOrEqual(0);
+    });
+
+    tcpOnly('the TCP options read back what was set; setWriteBufferLimits refuses low > high', async () => {
       const { clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
       clientTransport.setTcpNoDelay(true);
       expect(clientTransport.getTcpNoDelay()).toBe(true);

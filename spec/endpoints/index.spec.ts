@@ -19,13 +19,13 @@ describe('torsion/endpoints', () => {
     expect(typeof (endpoints as Record<string, unknown>)[name]).toBe('function');
   });
 
-  it('does not pretend to have UNIX endpoints before UNIX sockets exist', () => {
-    expect('UNIXClientEndpoint' in endpoints).toBe(false);
-    expect('UNIXServerEndpoint' in endpoints).toBe(false);
+  it('has the UNIX endpoints, now that UNIX sockets exist (unix)', () => {
+    expect(typeof endpoints.UNIXClientEndpoint).toBe('function');
+    expect(typeof endpoints.UNIXServerEndpoint).toBe('function');
   });
 
   it('lists the supported description types', () => {
-    expect(endpoints.CLIENT_ENDPOINT_TYPES).toEqual(['tcp', 'tcp6']);
-    expect(endpoints.SERVER_ENDPOINT_TYPES).toEqual(['tcp', 'tcp6']);
+    expect(endpoints.CLIENT_ENDPOINT_TYPES).toEqual(['tcp', 'tcp6', 'unix']);
+    expect(endpoints.SERVER_ENDPOINT_TYPES).toEqual(['tcp', 'tcp6', 'unix']);
   });
 });

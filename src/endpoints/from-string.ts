@@ -10,16 +10,20 @@ import type { IReactorTCP } from '../interfaces/tcp';
 import { EndpointParseError } from './errors';
 import { type ParsedDescription, parseDescription } from './parser';
 import { TCP4ClientEndpoint, TCP4ServerEndpoint, TCP6ClientEndpoint, TCP6ServerEndpoint } from './tcp';
+// ---- unix ----
+import type { IReactorUNIX } from '../interfaces/unix';
+import { UNIXClientEndpoint, UNIXServerEndpoint } from './unix';
+// ---- end unix ----
 
 /** The prefixes clientFromString understands. */
-export const CLIENT_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6']);
+export const CLIENT_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'unix']);
 /** The prefixes serverFromString understands. */
-export const SERVER_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6']);
+export const SERVER_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'unix']);
 
 // Twisted endpoint types torsion does not provide yet: named in the error
 // so that a Twisted user learns it is missing, not misspelt.
-const NOT_YET_CLIENT = new Set(['unix', 'ssl', 'tls']);
-const NOT_YET_SERVER = new Set(['unix', 'ssl', 'tls', 'systemd', 'stdio']);
+const NOT_YET_CLIENT = new Set(['ssl', 'tls']);
+const NOT_YET_SERVER = new Set(['ssl', 'tls', 'systemd', 'stdio']);
 
 /**
  * Build a client endpoint from a description (the prefix is
@@ -30,6 +34,9 @@ const NOT_YET_SERVER = new Set(['unix', 'ssl', 'tls', 'systemd', 'stdio']);
  *   a {@link TCP4ClientEndpoint}. One positional field is the host, or the
  *   port when `host=` is given.
  * - `tcp6:` with the same fields: a {@link TCP6ClientEndpoint}.
+ * - `unix:PATH`, or `unix:path=PATH`, plus optional `timeout=SECONDS` and
+ *   `lockfile=0|1` (checkPID; default 0): a {@link UNIXClientEndpoint}.
+ *   A leading `@` names an abstract socket (`unix:@app`; `./@app` is a file).
  *
  * @throws EndpointParseError for an unknown or not-yet-supported prefix,
  *   an unknown, missing, duplicate or extra field, a port that is not an
@@ -42,6 +49,7 @@ const NOT_YET_SERVER = new Set(['unix', 'ssl', 'tls', 'systemd', 'stdio']);
 export function clientFromString(reactor: IReactorTCP, description: string): IStreamClientEndpoint {
   const parsed = parseDescription(description);
   const type = endpointType(parsed, description, CLIENT_ENDPOINT_TYPES, NOT_YET_CLIENT, 'client');
+  if (type === 'unix') return unixClientFromString(reactor, parsed, description);
   const fields = new Fields(parsed, description, ['host', 'port', 'timeout', 'bindAddress']);
   const positional = [...parsed.args];
   if (positional.length > 2) fields.tooMany('host and port');
@@ -75,6 +83,10 @@ export function clientFromString(reactor: IReactorTCP, description: string): ISt
  * - `tcp6:` with the same fields, interface default `::`:
  *   a {@link TCP6ServerEndpoint}. Escape the colons of an IPv6 interface:
  *   `tcp6:8080:interface=\:\:1`.
+ * - `unix:PATH`, plus optional `mode=OCTAL` (default 666), `backlog=N` and
+ *   `lockfile=0|1` (wantPID; default 1, ignored for abstract names), also
+ *   positionally as `unix:PATH:MODE:BACKLOG:LOCKFILE`: a
+ *   {@link UNIXServerEndpoint}. A leading `@` names an abstract socket.
  *
  * @throws EndpointParseError as {@link clientFromString} does, and for a
  *   backlog that is not a non-negative integer.
@@ -86,6 +98,7 @@ export function clientFromString(reactor: IReactorTCP, description: string): ISt
 export function serverFromString(reactor: IReactorTCP, description: string): IStreamServerEndpoint {
   const parsed = parseDescription(description);
   const type = endpointType(parsed, description, SERVER_ENDPOINT_TYPES, NOT_YET_SERVER, 'server');
+  if (type === 'unix') return unixServerFromString(reactor, parsed, description);
   const order = ['port', 'interface', 'backlog'];
   const fields = new Fields(parsed, description, order);
   if (parsed.args.length > order.length) fields.tooMany('port, interface and backlog');
@@ -99,6 +112,47 @@ export function serverFromString(reactor: IReactorTCP, description: string): ISt
     ? new TCP6ServerEndpoint(reactor, port, options)
     : new TCP4ServerEndpoint(reactor, port, options);
 }
+
+// ---- unix: the `unix:` prefix (Twisted's _parseClientUNIX / _parseUNIX) ----
+
+/** A path from a description: `@name` is the abstract name `\0name` (decision 19). */
+function unixPath(fields: Fields, name: string, text: string): string {
+  if (text === '') fields.bad(name, text, 'a non-empty path');
+  return text.startsWith('@') ? `\0${text.slice(1)}` : text;
+}
+
+function unixClientFromString(reactor: unknown, parsed: ParsedDescription, description: string): IStreamClientEndpoint {
+  const fields = new Fields(parsed, description, ['path', 'timeout', 'lockfile']);
+  if (parsed.args.length > 1) fields.tooMany('the path');
+  if (parsed.args.length === 1) fields.setPositional('path', parsed.args[0]);
+  const path = unixPath(fields, 'path', fields.required('path'));
+  const timeoutText = fields.optional('timeout');
+  const lockText = fields.optional('lockfile');
+  return new UNIXClientEndpoint(reactor as IReactorUNIX, path, {
+    timeout: timeoutText === undefined ? 30 : fields.seconds('timeout', timeoutText),
+    checkPID: lockText === undefined ? false : fields.flag('lockfile', lockText),
+  });
+}
+
+function unixServerFromString(reactor: unknown, parsed: ParsedDescription, description: string): IStreamServerEndpoint {
+  const order = ['address', 'mode', 'backlog', 'lockfile'];
+  const fields = new Fields(parsed, description, order);
+  if (parsed.args.length > order.length) fields.tooMany('address, mode, backlog and lockfile');
+  parsed.args.forEach((value, i) => fields.setPositional(order[i], value));
+  const address = unixPath(fields, 'address', fields.required('address'));
+  const modeText = fields.optional('mode');
+  if (modeText !== undefined && !/^[0-7]{1,4}$/.test(modeText)) fields.bad('mode', modeText, 'an octal file mode such as 660');
+  const backlogText = fields.optional('backlog');
+  const lockText = fields.optional('lockfile');
+  const lockfile = lockText === undefined ? true : fields.flag('lockfile', lockText);
+  return new UNIXServerEndpoint(reactor as IReactorUNIX, address, {
+    mode: modeText === undefined ? 0o666 : Number.parseInt(modeText, 8),
+    backlog: backlogText === undefined ? 50 : fields.integer('backlog', backlogText),
+    // An abstract name has no file to guard.
+    wantPID: lockfile && !address.startsWith('\0'),
+  });
+}
+// ---- end unix ----
 
 function endpointType(
   parsed: ParsedDescription,
@@ -187,6 +241,17 @@ class Fields {
   seconds(name: string, text: string): number {
     if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) this.#bad(name, text, 'a number of seconds >= 0');
     return Number(text);
+  }
+
+  /** A 0/1 flag (Twisted's `bool(int(...))`; any integer, 0 is false). */
+  flag(name: string, text: string): boolean {
+    if (!/^[0-9]+$/.test(text)) this.#bad(name, text, '0 or 1');
+    return Number(text) !== 0;
+  }
+
+  /** Refuse a field's value (unix). */
+  bad(name: string, text: string, expected: string): never {
+    this.#bad(name, text, expected);
   }
 
   #bad(name: string, text: string, expected: string): never {

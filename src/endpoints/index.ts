@@ -5,8 +5,7 @@
  * `listen(factory)` with a Deferred of the listening port; description
  * strings (`tcp:example.com:80`) build them from configuration.
  *
- * UNIX-socket endpoints (`UNIXClientEndpoint`, `UNIXServerEndpoint`, the
- * `unix:` prefix) come with UNIX socket support in a later release.
+ * UNIX sockets: `UNIXClientEndpoint`, `UNIXServerEndpoint`, the `unix:` prefix.
  * @module torsion/endpoints
  */
 export {
@@ -18,6 +17,7 @@ export {
   type TCP6ClientEndpointOptions,
   type TCPServerEndpointOptions,
 } from './tcp';
+export { UNIXClientEndpoint, UNIXServerEndpoint } from './unix'; // unix
 export {
   HostnameEndpoint,
   DEFAULT_ATTEMPT_DELAY,

@@ -14,10 +14,12 @@ export * from './connector';
 export * from './tcp';
 export * from './endpoints';
 export * from './logger';
+export * from './unix'; // unix
 import type { IReactorTime } from './time';
 import type { IReactorCore } from './core';
 import type { IReactorFDSet } from './fdset';
 import type { IReactorTCP } from './tcp';
+import type { IReactorUNIX } from './unix'; // unix
 
 /** What the real reactor provides. */
-export interface IReactor extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP {}
+export interface IReactor extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX {}

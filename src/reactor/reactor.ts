@@ -24,6 +24,14 @@ import { DescriptorSet } from './fd-set';
 import { resolveName } from './resolve';
 import { PHASES, SystemEventTrigger, ThreePhaseEvent } from './system-events';
 import { TimerQueue } from './timers';
+// ---- unix (UNIX sockets) ----
+import type { ConnectUNIXOptions, IReactorUNIX, IReactorUNIXDatagram, IUNIXDatagramTransport, ListenUNIXOptions, UNIXDatagramOptions } from '../interfaces/unix';
+import type { IListeningPort } from '../interfaces/connector';
+import type { Connector as UNIXConnector } from '../unix/connector';
+import type { Port as UNIXPort } from '../unix/port';
+import { connectUNIX, listenUNIX } from '../unix/reactor-unix';
+import { connectUNIXDatagram, listenUNIXDatagram } from '../unix/datagram';
+// ---- end unix ----
 
 /** Options of `new Reactor()`. */
 export interface ReactorOptions {
@@ -65,7 +73,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * await r.run();
  * ```
  */
-export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP {
+export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX, IReactorUNIXDatagram {
   /** Where the reactor logs what it cannot raise. */
   protected readonly log = new Logger('torsion.reactor');
   /** Logs the failures of callbacks that have nothing to end (guard.ts). */
@@ -326,6 +334,35 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
   listenTCP(port: number, factory: IProtocolFactory, options?: ListenTCPOptions): Port {
     return listenTCP(this, port, factory, options);
   }
+
+  // ---- unix: IReactorUNIX, IReactorUNIXDatagram (bodies in src/unix/) ----------
+
+  /**
+   * Connect to the UNIX socket `address` (connectTCP's lifecycle).
+   * @throws TypeError/RangeError for a bad address (over 107 bytes), factory or option.
+   */
+  connectUNIX(address: string, factory: IClientFactory, options?: ConnectUNIXOptions): UNIXConnector {
+    return connectUNIX(this, address, factory, options);
+  }
+
+  /**
+   * Listen on the UNIX socket `address`; binds synchronously.
+   * @throws CannotListenError when it cannot listen there.
+   */
+  listenUNIX(address: string, factory: IProtocolFactory, options?: ListenUNIXOptions): UNIXPort {
+    return listenUNIX(this, address, factory, options);
+  }
+
+  /** @throws NativeAddonUnavailableError: UNIX datagram sockets need the native addon. */
+  listenUNIXDatagram(address: string, protocol: object, options?: Omit<UNIXDatagramOptions, 'bindAddress'>): IListeningPort & IUNIXDatagramTransport {
+    return listenUNIXDatagram(address, protocol, options);
+  }
+
+  /** @throws NativeAddonUnavailableError: UNIX datagram sockets need the native addon. */
+  connectUNIXDatagram(address: string, protocol: object, options?: UNIXDatagramOptions): IListeningPort & IUNIXDatagramTransport {
+    return connectUNIXDatagram(address, protocol, options);
+  }
+  // ---- end unix ----
 
   // ---- hooks for transports ----------------------------------------------------
 

@@ -63,6 +63,29 @@ export interface TCPWrapBinding {
   constants: { SOCKET: number; SERVER: number };
 }
 
+/** libuv's pipe handle wrap (UNIX sockets): listening, accepted and client handles. @hidden */
+export interface NativePipeHandle extends NativeTCPClientHandle {
+  bind(path: string): number;
+  listen(backlog: number): number;
+  connect(req: PipeConnectReq, path: string): number;
+  ref(): void;
+  unref(): void;
+  onconnection: ((this: NativePipeHandle, status: number, client?: NativePipeHandle) => void) | null;
+}
+
+/** The connect request node:net passes to `Pipe#connect`. @hidden */
+export interface PipeConnectReq {
+  oncomplete: (this: PipeConnectReq, status: number, handle: never) => void;
+  address: string;
+}
+
+/** `process.binding('pipe_wrap')`, as far as torsion uses it (UNIX sockets). @internal */
+export interface PipeWrapBinding {
+  Pipe: new (type: number) => NativePipeHandle;
+  PipeConnectWrap: new () => PipeConnectReq;
+  constants: { SOCKET: number; SERVER: number };
+}
+
 /** `process.binding('stream_wrap')`, as far as torsion uses it. @internal */
 export interface StreamWrapBinding {
   WriteWrap: new () => unknown;
@@ -83,6 +106,12 @@ export interface Bindings {
   readonly stream: StreamWrapBinding | null;
   /** Whether client handles can bind and connect (TCPConnectWrap and the handle methods). */
   readonly clients: boolean;
+  /**
+   * `pipe_wrap`, for UNIX sockets (listen, accept, connect, all as
+   * NativeStreams); null when unusable (or `stream` is), and then the UNIX
+   * transports use node:net.
+   */
+  readonly pipe: PipeWrapBinding | null;
 }
 
 /** A stand-in for `process.binding` (specs). @internal */
@@ -95,6 +124,10 @@ const STREAM_METHODS = [
 ] as const;
 const LISTEN_METHODS = ['bind', 'bind6', 'listen', 'getsockname', 'close'] as const;
 const CLIENT_METHODS = ['bind', 'bind6', 'connect', 'connect6', 'getsockname'] as const;
+/** What a Pipe handle needs for UNIX sockets: no TCP options, no getsockname/reset. */
+const PIPE_METHODS = [
+  'bind', 'listen', 'connect', 'readStart', 'readStop', 'useUserBuffer', 'writeBuffer', 'writev', 'shutdown', 'close', 'ref', 'unref',
+] as const;
 
 let loaded = false;
 let current: Bindings | null = null;
@@ -228,7 +261,29 @@ function inspect(bind: Binder): Bindings | string {
     typeof tcp.TCPConnectWrap === 'function' &&
     hasMethods(proto, CLIENT_METHODS) &&
     uvCode('EADDRINUSE') !== null;
-  return { tcp: tcp as TCPWrapBinding, stream, clients };
+  return { tcp: tcp as TCPWrapBinding, stream, clients, pipe: stream === null ? null : inspectPipe(bind) };
+}
+
+/** pipe_wrap, if it has everything UNIX sockets use (else null: node:net serves them). */
+function inspectPipe(bind: Binder): PipeWrapBinding | null {
+  let pipe: Partial<PipeWrapBinding> | undefined;
+  try {
+    pipe = bind('pipe_wrap') as Partial<PipeWrapBinding> | undefined;
+  } catch {
+    return null;
+  }
+  const proto = (pipe?.Pipe as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+  if (
+    typeof pipe?.Pipe !== 'function' ||
+    typeof pipe.PipeConnectWrap !== 'function' ||
+    typeof pipe.constants?.SERVER !== 'number' ||
+    typeof pipe.constants.SOCKET !== 'number' ||
+    !hasMethods(proto, PIPE_METHODS) ||
+    uvCode('ENOENT') === null
+  ) {
+    return null;
+  }
+  return pipe as PipeWrapBinding;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { type TcpSocketConnectOpts, isIP } from 'node:net';
 import { IPv4Address, IPv6Address } from '../address';
+import type { IAddress } from '../interfaces/address';
 import type { Deferred } from '../defer/deferred';
 import { Failure } from '../defer/failure';
 import { ConnectBindError, ConnectError, UserError, connectErrorFromErrno } from '../errors';
@@ -15,7 +16,7 @@ import { FAILED, checkBuilt, guardCall, guardMakeConnection } from '../guard';
 import { Logger } from '../logger';
 import { Protocol } from '../protocol/protocol';
 import { Connection } from './connection';
-import type { Connector } from './connector';
+import type { BaseConnector } from './connector';
 import { newClientStream, nativeClientsEnabled, connectStream } from './native-client';
 import { NativeStream } from './native-stream';
 import { type TorsionSocket, type TransportSocket, connectSocket, takeClientSocket } from './socket';
@@ -26,14 +27,14 @@ const log = new Logger('torsion.tcp');
 /** A resolved `[host, port]` (the host is an IP literal). */
 export type RealAddress = readonly [string, number];
 
-function startResolving(client: BaseBaseClient): void {
+function startResolving(client: BaseBaseClient<IAddress>): void {
   client.resolveAddress();
 }
-function resolved(ip: string, client: BaseBaseClient): void {
+function resolved(ip: string, client: BaseBaseClient<IAddress>): void {
   // The attempt may have failed (stopConnecting, timeout) while resolving.
   if (client.connector !== null) client._setRealAddress([ip, client._port]);
 }
-function resolveFailed(failure: Failure, client: BaseBaseClient): void {
+function resolveFailed(failure: Failure, client: BaseBaseClient<IAddress>): void {
   client.failIfNotConnected(failure);
 }
 
@@ -42,9 +43,9 @@ function resolveFailed(failure: Failure, client: BaseBaseClient): void {
  * `_BaseBaseClient`): resolution, the real address, and the single failure
  * path. Subclasses provide the socket operations.
  */
-export abstract class BaseBaseClient extends Connection {
+export abstract class BaseBaseClient<A extends IAddress = IPv4Address | IPv6Address> extends Connection<A> {
   /** The connector driving this attempt; null once the attempt failed. */
-  connector: Connector | null;
+  connector: BaseConnector | null;
   // An idle connection's size is what the memory budget is about: the
   // destination is two fields rather than an array, and the resolved
   // address only its host (or the pair, if its port ever differs).
@@ -62,13 +63,13 @@ export abstract class BaseBaseClient extends Connection {
   get _requiresResolution(): boolean {
     return isIP(this._host) === 0;
   }
-  /** 'IPv4' or 'IPv6': the family of the address connected to (IPv4 until a name resolves to IPv6). */
-  get addressFamily(): 'IPv4' | 'IPv6' {
+  /** 'IPv4' or 'IPv6': the family of the address connected to (IPv4 until a name resolves to IPv6); 'UNIX' for UNIX sockets. */
+  get addressFamily(): 'IPv4' | 'IPv6' | 'UNIX' {
     const real = this.#real;
     const host = real === null ? this._host : typeof real === 'string' ? real : real[0];
     return isIPv6Literal(host) ? 'IPv6' : 'IPv4';
   }
-  /** Always 'stream' (SOCK_STREAM) for TCP. */
+  /** Always 'stream' (SOCK_STREAM) for TCP and UNIX stream sockets. */
   get socketType(): 'stream' {
     return 'stream';
   }
@@ -84,7 +85,7 @@ export abstract class BaseBaseClient extends Connection {
    * @param connector - the connector to report to.
    * @param reactor - the reactor that runs the attempt.
    */
-  constructor(host: string, port: number, connector: Connector, reactor: TCPReactor) {
+  constructor(host: string, port: number, connector: BaseConnector, reactor: TCPReactor) {
     super(reactor);
     this.connector = connector;
     this._host = host;
@@ -170,7 +171,7 @@ export abstract class BaseBaseClient extends Connection {
  * creates the socket, connects it, and on success builds the protocol
  * through the connector.
  */
-export abstract class BaseClient extends BaseBaseClient {
+export abstract class BaseClient<A extends IAddress = IPv4Address | IPv6Address> extends BaseBaseClient<A> {
   /** The local address to bind before connecting, if any. */
   readonly bindAddress: BindAddress | null;
 
@@ -181,15 +182,34 @@ export abstract class BaseClient extends BaseBaseClient {
    * @param connector - the connector to report to.
    * @param reactor - the reactor that runs the attempt.
    */
-  constructor(host: string, port: number, bindAddress: BindAddress | null, connector: Connector, reactor: TCPReactor) {
+  constructor(host: string, port: number, bindAddress: BindAddress | null, connector: BaseConnector, reactor: TCPReactor) {
     super(host, port, connector, reactor);
     this.bindAddress = bindAddress;
-    const socket: TransportSocket = nativeClientsEnabled() ? newClientStream() : this.createInternetSocket();
+    const socket: TransportSocket = this._newSocket();
     socket.owner = this;
     this._socket = socket;
     reactor._trackConnection(this);
     // As Twisted: the attempt starts on the next reactor pass.
     reactor.callLater(0, startResolving, this);
+  }
+
+  /**
+   * The socket of a new attempt: a NativeStream over a new libuv handle
+   * where the private binding serves, else {@link createInternetSocket}.
+   * (Runs inside the constructor: overrides must not use their own fields.)
+   * @internal
+   */
+  protected _newSocket(): TransportSocket {
+    return nativeClientsEnabled() ? newClientStream() : this.createInternetSocket();
+  }
+
+  /**
+   * The error of a failed connect() (ECONNREFUSED, ETIMEDOUT... become
+   * their ConnectError subclasses, naming the destination).
+   * @internal
+   */
+  protected _connectError(err: unknown): ConnectError {
+    return connectErrorFromErrno(err, this.realAddress);
   }
 
   /**
@@ -223,7 +243,7 @@ export abstract class BaseClient extends BaseBaseClient {
     } catch (err) {
       // Node validates localAddress synchronously (it must be an IP literal).
       this.failIfNotConnected(
-        this.bindAddress !== null ? new ConnectBindError(`Couldn't bind ${this.bindAddress[0]}: ${String(err)}`, { cause: err }) : connectErrorFromErrno(err, this.realAddress),
+        this.bindAddress !== null ? new ConnectBindError(`Couldn't bind ${this.bindAddress[0]}: ${String(err)}`, { cause: err }) : this._connectError(err),
       );
     }
   }
@@ -240,13 +260,13 @@ export abstract class BaseClient extends BaseBaseClient {
       const shown = e.code === undefined ? String(err) : `TypeError [${e.code}]: ${e.message}`;
       this.failIfNotConnected(new ConnectBindError(`Couldn't bind ${this.bindAddress[0]}: ${shown}`, { cause: err }));
     } else {
-      this.failIfNotConnected(connectErrorFromErrno(err, this.realAddress));
+      this.failIfNotConnected(this._connectError(err));
     }
   }
 
   /** The attempt succeeded: build the protocol and connect it. */
   _connectDone(): void {
-    const connector = this.connector as Connector;
+    const connector = this.connector as BaseConnector;
     let failed: unknown = null;
     const noteFailure = {
       _callbackFailed: (err: unknown, where: string): void => {
@@ -286,7 +306,7 @@ export abstract class BaseClient extends BaseBaseClient {
     } else if ((err as NodeJS.ErrnoException).syscall === 'bind') {
       this.failIfNotConnected(new ConnectBindError(`Couldn't bind: ${err.message}`, { cause: err }));
     } else {
-      this.failIfNotConnected(connectErrorFromErrno(err, this.realAddress));
+      this.failIfNotConnected(this._connectError(err));
     }
   }
 

@@ -9,6 +9,7 @@ import type { IPv4Address, IPv6Address } from '../address';
 import { ipAddress } from '../address';
 import { Failure } from '../defer/failure';
 import { ConnectionAborted, ConnectionDone, ConnectionLost, RuntimeError } from '../errors';
+import type { IAddress } from '../interfaces/address';
 import type { IHandleDescriptor } from '../interfaces/fdset';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import type { IBufferedProtocol, IProtocol } from '../interfaces/protocol';
@@ -74,8 +75,8 @@ const READ_BUDGET = 1;
 const SOLO_READ_BUDGET = 32;
 
 /** Connections that read in the current loop pass (one shared queue). */
-let passReaders: Connection[] = [];
-let passReadersSpare: Connection[] = [];
+let passReaders: Connection<IAddress>[] = [];
+let passReadersSpare: Connection<IAddress>[] = [];
 let passScheduled = false;
 
 /** The loop pass is over (check phase): budgets are renewed, throttled connections read again. */
@@ -96,9 +97,9 @@ function endReadPass(): void {
 class RareState {
   flow: WriteFlow | null = null;
   lent: Uint8Array | null = null;
-  host: IPv4Address | IPv6Address | null = null;
+  host: IAddress | null = null;
   /** Transports this one is registered on as a producer (unregistered when this one is lost). */
-  consumers: Connection[] | null = null;
+  consumers: Connection<IAddress>[] | null = null;
   /** The callback of the drain marker of a closing connection (created once). */
   closeCb: ((err?: Error | null) => void) | null = null;
 }
@@ -111,7 +112,20 @@ class RareState {
  */
 export const CONNECTION_DONE: Failure = new Failure(new ConnectionDone());
 
-function abortLater(t: Connection): void {
+/**
+ * Close with RST where there is one (TCP); a net.Socket over a pipe (UNIX
+ * socket) refuses resetAndDestroy, and a plain destroy is as abrupt there.
+ */
+function resetSocket(socket: TransportSocket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_INVALID_HANDLE_TYPE') throw err;
+    socket.destroy();
+  }
+}
+
+function abortLater(t: Connection<IAddress>): void {
   t.connectionLost(new Failure(new ConnectionAborted()));
 }
 
@@ -126,7 +140,7 @@ function abortLater(t: Connection): void {
  * call grammar). An exception thrown by any protocol callback is logged
  * and ends this connection with that failure as the reason.
  */
-export abstract class Connection implements ITCPTransport, IHandleDescriptor, SocketOwner, Flushable {
+export abstract class Connection<A extends IAddress = IPv4Address | IPv6Address> implements ITCPTransport, IHandleDescriptor, SocketOwner, Flushable {
   /** The protocol this transport delivers to (set once connected). */
   protocol: IProtocol | null = null;
   /** The reactor this connection belongs to. */
@@ -230,7 +244,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
     this.reactor.removeReader(this);
     const socket = this._socket;
     if (socket !== null && !socket.destroyed) {
-      if (this.connected) socket.resetAndDestroy();
+      if (this.connected) resetSocket(socket);
       else socket.destroy();
     }
     this.reactor.callLater(0, abortLater, this);
@@ -248,23 +262,31 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
 
   /** The remote address. */
-  abstract getPeer(): IPv4Address | IPv6Address;
+  abstract getPeer(): A;
 
   /**
-   * The local address.
+   * The local address (for TCP: read from the socket once, then cached).
    * @throws RuntimeError once the socket is closed (unless asked before).
    */
-  getHost(): IPv4Address | IPv6Address {
+  getHost(): A {
     const rare = this._ensureRare();
-    if (rare.host === null) {
-      const socket = this._socket;
-      const a = (socket === null || socket.destroyed ? {} : socket.address()) as Partial<AddressInfo>;
-      if (a.port === undefined || a.address === undefined) {
-        throw new RuntimeError('The transport is closed; getHost() is only available while it is open');
-      }
-      rare.host = ipAddress('TCP', a.address, a.port, a.family);
+    if (rare.host === null) rare.host = this._readHost();
+    return rare.host as A;
+  }
+
+  /**
+   * The local address, read from the socket (getHost() caches it): an
+   * IPv4Address/IPv6Address; the UNIX transports override it.
+   * @throws RuntimeError once the socket is closed.
+   * @internal
+   */
+  protected _readHost(): A {
+    const socket = this._socket;
+    const a = (socket === null || socket.destroyed ? {} : socket.address()) as Partial<AddressInfo>;
+    if (a.port === undefined || a.address === undefined) {
+      throw new RuntimeError('The transport is closed; getHost() is only available while it is open');
     }
-    return rare.host;
+    return ipAddress('TCP', a.address, a.port, a.family) as IAddress as A;
   }
 
   /**
@@ -704,7 +726,7 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
   }
 
   /** `consumer` no longer has this transport as its producer. @internal */
-  _forgetConsumer(consumer: Connection): void {
+  _forgetConsumer(consumer: Connection<IAddress>): void {
     const consumers = this.#rare === null ? null : this.#rare.consumers;
     if (consumers === null) return;
     const i = consumers.indexOf(consumer);

@@ -1,6 +1,7 @@
 /**
- * `Connector`: what connectTCP returns (Twisted's `base.BaseConnector` +
- * `tcp.Connector`).
+ * `BaseConnector` (Twisted's `base.BaseConnector`: the attempt lifecycle,
+ * shared with UNIX sockets) and `Connector`, what connectTCP returns
+ * (`tcp.Connector`).
  * @module
  */
 import { IPv4Address, IPv6Address } from '../address';
@@ -9,6 +10,7 @@ import { Failure } from '../defer/failure';
 import { Logger } from '../logger';
 import { guardCall, guardResult, loggingOwner } from '../guard';
 import type { IAddress } from '../interfaces/address';
+import type { ITransport } from '../interfaces/transport';
 import type { ConnectorState, IConnector } from '../interfaces/connector';
 import type { IClientFactory, IProtocol } from '../interfaces/protocol';
 import type { IDelayedCall } from '../interfaces/time';
@@ -19,12 +21,22 @@ const log = new Logger('torsion.tcp');
 /** Logs the failures of the client factory's callbacks (guard.ts). */
 const FACTORY_GUARD = loggingOwner(log);
 
-function timedOut(client: Client): void {
+/** What a connector's transport is: a client attempt that can fail. */
+export interface AttemptTransport extends ITransport {
+  /** Fail the attempt with `err` unless it already connected or failed. */
+  failIfNotConnected(err: unknown): void;
+  /** Close the established connection. */
+  loseConnection(): void;
+}
+
+function timedOut(client: AttemptTransport): void {
   client.failIfNotConnected(new TimeoutError());
 }
 
 /**
- * A client connection attempt that can be repeated (see {@link IConnector}).
+ * The attempt lifecycle every client connector shares (Twisted's
+ * `base.BaseConnector`): TCP's {@link Connector} and UNIX's extend it with
+ * their destination and transport.
  *
  * States: `disconnected -> connecting -> connected -> disconnected`, with
  * `connecting -> disconnected` on failure. Factory callbacks, in order:
@@ -32,56 +44,31 @@ function timedOut(client: Client): void {
  * inside connect()), then `buildProtocol` ... `clientConnectionLost`, or
  * `clientConnectionFailed`; then `doStop` unless the factory called
  * `connector.connect()` again from one of those two (that reconnects).
- *
- * @example
- * const connector = reactor.connectTCP('127.0.0.1', 8000, factory);
- * connector.getDestination(); // IPv4Address(type='TCP', host='127.0.0.1', port=8000)
- * connector.disconnect();
  */
-export class Connector implements IConnector {
-  /** Where to connect. */
-  readonly host: string;
-  /** The destination port. */
-  readonly port: number;
+export abstract class BaseConnector<T extends AttemptTransport = AttemptTransport> implements IConnector {
   /** The factory of the protocols and the receiver of the client callbacks. */
   readonly factory: IClientFactory;
   /** Seconds before an attempt fails with TimeoutError; null for none. */
   readonly timeout: number | null;
-  /** Local `[host, port]` bound before connecting, or null. */
-  readonly bindAddress: BindAddress | null;
   /** The reactor that runs the attempts. */
   readonly reactor: TCPReactor;
   /** Current state. */
   state: ConnectorState = 'disconnected';
   /** The transport of the current (or last) attempt; set before startedConnecting. */
-  transport: Client | null = null;
+  transport: T | null = null;
   /** Whether the factory's doStart ran for the current start. */
   factoryStarted = false;
   /** The pending attempt timeout, if any. */
   timeoutID: IDelayedCall | null = null;
 
   /**
-   * Prefer `reactor.connectTCP`, which validates its arguments and calls connect().
-   * @param host - host name or IP literal.
-   * @param port - destination port.
    * @param factory - the client factory.
    * @param timeout - seconds, or null for no timeout.
-   * @param bindAddress - local `[host, port]` or null.
    * @param reactor - the reactor.
    */
-  constructor(
-    host: string,
-    port: number,
-    factory: IClientFactory,
-    timeout: number | null,
-    bindAddress: BindAddress | null,
-    reactor: TCPReactor,
-  ) {
-    this.host = host;
-    this.port = port;
+  constructor(factory: IClientFactory, timeout: number | null, reactor: TCPReactor) {
     this.factory = factory;
     this.timeout = timeout;
-    this.bindAddress = bindAddress;
     this.reactor = reactor;
   }
 
@@ -111,7 +98,7 @@ export class Connector implements IConnector {
   stopConnecting(): void {
     if (this.state !== 'connecting') throw new NotConnectingError();
     this.state = 'disconnected';
-    (this.transport as Client).failIfNotConnected(new UserError());
+    (this.transport as T).failIfNotConnected(new UserError());
   }
 
   /** stopConnecting() if connecting, loseConnection() if connected, else nothing. */
@@ -120,10 +107,8 @@ export class Connector implements IConnector {
     else if (this.state === 'connected') this.transport?.loseConnection();
   }
 
-  /** The destination as an IPv4Address/IPv6Address of type 'TCP'. */
-  getDestination(): IAddress {
-    return isIPv6Literal(this.host) ? new IPv6Address('TCP', this.host, this.port) : new IPv4Address('TCP', this.host, this.port);
-  }
+  /** Where the attempts go (Twisted's getDestination). */
+  abstract getDestination(): IAddress;
 
   /** Cancel the attempt timeout, if pending. */
   cancelTimeout(): void {
@@ -155,15 +140,8 @@ export class Connector implements IConnector {
     this._stopFactoryIfIdle();
   }
 
-  /** A new Client for the next attempt. */
-  _makeTransport(): Client {
-    return new Client(this.host, this.port, this.bindAddress, this, this.reactor);
-  }
-
-  /** A short description for debugging. */
-  toString(): string {
-    return `<Connector to ${this.host}:${this.port} (${this.state})>`;
-  }
+  /** A new transport for the next attempt. */
+  abstract _makeTransport(): T;
 
   // TypeScript-private rather than #private: #methods cost a brand slot per instance.
   private _stopFactoryIfIdle(): void {
@@ -171,5 +149,61 @@ export class Connector implements IConnector {
       this.factoryStarted = false;
       guardCall(FACTORY_GUARD, 'doStop', this.factory.doStop, this.factory);
     }
+  }
+}
+
+/**
+ * A client connection attempt to a TCP `host:port` (see {@link IConnector}
+ * and {@link BaseConnector} for the states and the factory's callbacks).
+ *
+ * @example
+ * const connector = reactor.connectTCP('127.0.0.1', 8000, factory);
+ * connector.getDestination(); // IPv4Address(type='TCP', host='127.0.0.1', port=8000)
+ * connector.disconnect();
+ */
+export class Connector extends BaseConnector<Client> {
+  /** Where to connect. */
+  readonly host: string;
+  /** The destination port. */
+  readonly port: number;
+  /** Local `[host, port]` bound before connecting, or null. */
+  readonly bindAddress: BindAddress | null;
+
+  /**
+   * Prefer `reactor.connectTCP`, which validates its arguments and calls connect().
+   * @param host - host name or IP literal.
+   * @param port - destination port.
+   * @param factory - the client factory.
+   * @param timeout - seconds, or null for no timeout.
+   * @param bindAddress - local `[host, port]` or null.
+   * @param reactor - the reactor.
+   */
+  constructor(
+    host: string,
+    port: number,
+    factory: IClientFactory,
+    timeout: number | null,
+    bindAddress: BindAddress | null,
+    reactor: TCPReactor,
+  ) {
+    super(factory, timeout, reactor);
+    this.host = host;
+    this.port = port;
+    this.bindAddress = bindAddress;
+  }
+
+  /** The destination as an IPv4Address/IPv6Address of type 'TCP'. */
+  getDestination(): IAddress {
+    return isIPv6Literal(this.host) ? new IPv6Address('TCP', this.host, this.port) : new IPv4Address('TCP', this.host, this.port);
+  }
+
+  /** A new Client for the next attempt. */
+  _makeTransport(): Client {
+    return new Client(this.host, this.port, this.bindAddress, this, this.reactor);
+  }
+
+  /** A short description for debugging. */
+  override toString(): string {
+    return `<Connector to ${this.host}:${this.port} (${this.state})>`;
   }
 }

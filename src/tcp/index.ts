@@ -7,9 +7,9 @@
  */
 export { Connection } from './connection';
 export { BaseBaseClient, BaseClient, Client, type RealAddress } from './client';
-export { Connector } from './connector';
+export { BaseConnector, Connector, type AttemptTransport } from './connector';
 export { Server } from './server';
-export { Port } from './port';
+export { BasePort, Port } from './port';
 export { connectTCP, listenTCP } from './reactor-tcp';
 export type { TCPReactor, BindAddress } from './types';
 export type { ConnectTCPOptions, ListenTCPOptions } from '../interfaces/tcp';

@@ -14,7 +14,7 @@
 import { ArgTypeError } from '../validate';
 import { isIP } from 'node:net';
 import { getSystemErrorMap } from 'node:util';
-import { type Bindings, type ConnectReq, type NativeTCPClientHandle, bindings, uvCode } from './bindings';
+import { type Bindings, type ConnectReq, type NativePipeHandle, type NativeTCPClientHandle, type PipeConnectReq, bindings, uvCode } from './bindings';
 import { NativeStream } from './native-stream';
 
 /** What this module needs from an unconnected TCP handle. */
@@ -121,4 +121,40 @@ export function connectStream(stream: NativeStream, host: string, port: number, 
   err = ipv6 ? handle.connect6(req, host, port) : handle.connect(req, host, port);
   if (err !== 0) return hostPortError(err, 'connect', host, port);
   return null;
+}
+
+// ---- UNIX sockets: the same over a pipe handle ------------------------------------
+
+/** Whether connectUNIX attempts and accepted UNIX connections run on native pipe streams. @internal */
+export function nativePipesEnabled(): boolean {
+  return wanted && bindings()?.pipe != null;
+}
+
+/** A NativeStream over a new, unconnected pipe handle (connectUNIX). @internal */
+export function newPipeStream(): NativeStream {
+  const pipe = (bindings() as Bindings).pipe as NonNullable<Bindings['pipe']>;
+  return new NativeStream(new pipe.Pipe(pipe.constants.SOCKET));
+}
+
+function onPipeConnectComplete(this: PipeConnectReq, status: number, handle: NativePipeHandle & { torsionStream?: NativeStream }): void {
+  const stream = handle.torsionStream;
+  if (stream === undefined || stream.destroyed) return;
+  if (status === 0) stream.owner?._onConnect();
+  else stream._fail(hostPortError(status, 'connect', this.address, 0));
+}
+
+/**
+ * Start connecting `stream`'s pipe handle to the UNIX socket `path`; as
+ * node:net, failures (ENOENT, ECONNREFUSED...) arrive through the owner's
+ * `_onError` (`connect ENOENT /the/path`, with `address` the path), or are
+ * returned when libuv refuses at once.
+ * @internal
+ */
+export function connectPipeStream(stream: NativeStream, path: string): Error | null {
+  const pipe = (bindings() as Bindings).pipe as NonNullable<Bindings['pipe']>;
+  const req = new pipe.PipeConnectWrap();
+  req.oncomplete = onPipeConnectComplete as PipeConnectReq['oncomplete'];
+  req.address = path;
+  const err = (stream._handle as unknown as NativePipeHandle).connect(req, path);
+  return err === 0 ? null : hostPortError(err, 'connect', path, 0);
 }

@@ -1,6 +1,6 @@
 /**
  * Accepted connections without a net.Socket: a small stream over libuv's
- * TCP handle (Node's private `tcp_wrap`/`stream_wrap` bindings), exposing
+ * TCP (or pipe, for UNIX sockets) handle (Node's private `tcp_wrap`/`stream_wrap` bindings), exposing
  * exactly the socket surface the transports use. A net.Socket with its
  * Readable/Writable state costs ~350 bytes per connection and ~15% of the
  * CPU of accepting one; this costs one small object.
@@ -396,18 +396,19 @@ export class NativeStream implements TransportSocket {
     if ((this.#flags & DESTROYED) !== 0) return;
     this.#flags = (this.#flags | DESTROYED) & ~(READING | CORKED);
     this.#pending = null;
-    if (this._handle.reset(onClosed) !== 0) this._handle.close(onClosed);
+    // A pipe handle (UNIX socket) has no reset: a plain close drops it just as abruptly.
+    if (typeof this._handle.reset !== 'function' || this._handle.reset(onClosed) !== 0) this._handle.close(onClosed);
   }
 
   // ---- options and addresses ------------------------------------------------------
 
-  /** TCP_NODELAY. */
+  /** TCP_NODELAY (nothing on a pipe handle, as net.Socket). */
   setNoDelay(on: boolean): void {
-    if ((this.#flags & DESTROYED) === 0) this._handle.setNoDelay(on);
+    if ((this.#flags & DESTROYED) === 0 && typeof this._handle.setNoDelay === 'function') this._handle.setNoDelay(on);
   }
-  /** SO_KEEPALIVE (no initial delay, as net.Socket's default). */
+  /** SO_KEEPALIVE, no initial delay, as net.Socket's default (nothing on a pipe handle). */
   setKeepAlive(on: boolean): void {
-    if ((this.#flags & DESTROYED) === 0) this._handle.setKeepAlive(on, 0);
+    if ((this.#flags & DESTROYED) === 0 && typeof this._handle.setKeepAlive === 'function') this._handle.setKeepAlive(on, 0);
   }
   /** Let the process exit while this stream is open (lingering). */
   unref(): void {
@@ -416,7 +417,7 @@ export class NativeStream implements TransportSocket {
   /** The local address, as net.Socket's address(); `{}` once closed. */
   address(): { address?: string; port?: number; family?: string } {
     const out: { address?: string; port?: number; family?: string } = {};
-    if ((this.#flags & DESTROYED) === 0) this._handle.getsockname(out);
+    if ((this.#flags & DESTROYED) === 0 && typeof this._handle.getsockname === 'function') this._handle.getsockname(out);
     return out;
   }
 }

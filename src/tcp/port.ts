@@ -1,10 +1,12 @@
 /**
- * `Port`: what listenTCP returns (Twisted's `tcp.Port`).
+ * `BasePort`, the accepting machinery shared with UNIX sockets, and
+ * `Port`, what listenTCP returns (Twisted's `tcp.Port`).
  * @module
  */
 import { ArgTypeError } from '../validate';
 import * as net from 'node:net';
 import { type IPv4Address, type IPv6Address, ipAddress } from '../address';
+import type { IAddress } from '../interfaces/address';
 import { Deferred } from '../defer/deferred';
 import { Failure } from '../defer/failure';
 import { CannotListenError } from '../errors';
@@ -16,7 +18,19 @@ import { FAILED, checkBuilt, guardCall, guardMakeConnection, loggingOwner } from
 import { Logger } from '../logger';
 import { NativeStream, nativeStreamsEnabled } from './native-stream';
 import { Server } from './server';
-import { type NativeTCPClientHandle, type NativeTCPHandle, type TransportSocket, listenHandle, socketFromHandle } from './socket';
+import {
+  type NativeTCPClientHandle,
+  type NativeTCPHandle,
+  type TransportSocket,
+  listenHandle,
+  socketFromHandle,
+} from './socket';
+
+/** A listening libuv handle (TCP or pipe), as BasePort drives it. @internal */
+export interface ListeningHandle {
+  close(cb?: () => void): void;
+  onconnection: ((status: number, client?: NativeTCPClientHandle) => void) | null;
+}
 import { type TCPReactor, isIPv6Literal } from './types';
 import { bindings } from './bindings';
 import { nativeAddon } from '../native';
@@ -40,30 +54,16 @@ function internPeerHost(host: string): string {
 }
 
 /**
- * A listening TCP port. `startListening()` binds synchronously and throws
- * CannotListenError (with the system error as `cause`); listenTCP calls it.
- * Each accepted connection goes to `factory.buildProtocol(peerAddress)`
- * (null closes it) and becomes a {@link Server} transport.
- *
- * The port is in its reactor's reader set while accepting: `removeReader(port)`
- * holds new connections back (up to `backlog` of them wait, accepted, until
- * `addReader(port)`; libuv cannot stop accepting, so this stands in for the
- * kernel's queue).
- *
- * @example
- * const port = reactor.listenTCP(0, factory, { interface: '127.0.0.1' });
- * port.getHost().port; // the port the kernel picked
- * await port.stopListening();
+ * The accepting half of a listening port (Twisted's `tcp.Port` minus the
+ * address family): the reader-set hold-back of new connections, closing,
+ * `stopListening()`'s Deferreds and the factory's doStart/doStop. TCP's
+ * {@link Port} and UNIX's extend it with binding and the peer address.
  */
-export class Port implements IListeningPort, IHandleDescriptor {
-  /** The port asked for (0: any). */
-  readonly port: number;
+export abstract class BasePort<A extends IAddress = IPv4Address | IPv6Address> implements IListeningPort, IHandleDescriptor {
   /** The factory of the accepted connections' protocols. */
   readonly factory: IProtocolFactory;
   /** The listen backlog. */
   readonly backlog: number;
-  /** The interface asked for ('' = all IPv4 interfaces). */
-  readonly interface: string;
   /** The reactor. */
   readonly reactor: TCPReactor;
   /** True while listening. */
@@ -73,8 +73,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
   /** How many connections were accepted (the next Server's sessionno). */
   sessionno = 0;
 
-  #handle: NativeTCPHandle | null = null;
-  #host: IPv4Address | IPv6Address | null = null;
+  #handle: ListeningHandle | null = null;
   #reading = false;
   /** Accepted connections not yet handed to the factory. */
   #pending: NativeTCPClientHandle[] = [];
@@ -84,53 +83,42 @@ export class Port implements IListeningPort, IHandleDescriptor {
   readonly #guard = loggingOwner(log, () => ` of ${this.logPrefix()}`);
 
   /**
-   * Prefer `reactor.listenTCP`, which validates and calls startListening().
-   * @param port - port number, 0 for any.
    * @param factory - the protocol factory.
    * @param backlog - listen backlog.
-   * @param iface - interface address; '' for all IPv4 interfaces.
    * @param reactor - the reactor.
    */
-  constructor(port: number, factory: IProtocolFactory, backlog: number, iface: string, reactor: TCPReactor) {
-    this.port = port;
+  constructor(factory: IProtocolFactory, backlog: number, reactor: TCPReactor) {
     this.factory = factory;
     this.backlog = backlog;
-    this.interface = iface;
     this.reactor = reactor;
   }
 
+  /** Bind and listen, then start the factory and accepting. */
+  abstract startListening(): void;
+  /** The bound address. */
+  abstract getHost(): A;
+  /** Hand an accepted handle to the factory and start its transport (or close it). @internal */
+  protected abstract _accept(client: NativeTCPClientHandle): void;
+
+  /** The listening handle, while there is one. @internal */
+  protected get _handle(): ListeningHandle | null {
+    return this.#handle;
+  }
+
   /**
-   * Bind and listen, then start the factory and accepting.
-   * @throws CannotListenError if the address cannot be bound (in use,
-   * not local, a host name instead of an IP literal...).
+   * The bound handle is listening: accept through it, run the factory's
+   * doStart (a throw closes the handle and reaches the caller), join the
+   * reactor's reader set.
+   * @internal
    */
-  startListening(): void {
-    if (this.connected) return;
+  protected _startAccepting(handle: ListeningHandle): void {
     this.#closing = false;
-    this.#handle = null;
-    const ipv6 = isIPv6Literal(this.interface);
-    const address = this.interface === '' ? '0.0.0.0' : this.interface === 'localhost' ? '127.0.0.1' : this.interface;
-    if (!ipv6 && net.isIP(address) !== 4) {
-      throw new CannotListenError(this.interface, this.port, {
-        cause: new ArgTypeError(`interface must be an IP address literal, got ${JSON.stringify(this.interface)}`),
-      });
-    }
-    let handle: NativeTCPHandle;
-    try {
-      handle = listenHandle(address, this.port, ipv6, this.backlog);
-    } catch (err) {
-      throw new CannotListenError(this.interface, this.port, { cause: err });
-    }
-    const out: { address?: string; port?: number; family?: string } = {};
-    handle.getsockname(out);
-    this.#host = ipAddress('TCP', out.address ?? address, out.port ?? this.port, out.family);
     handle.onconnection = (status, client) => this.#onConnection(status, client);
     this.#handle = handle;
-    log.debug(`${this.logPrefix()} starting on ${this.#host.port}`);
     try {
       this.factory.doStart();
     } catch (err) {
-      this.#handle.close();
+      handle.close();
       this.#handle = null;
       throw err;
     }
@@ -164,12 +152,6 @@ export class Port implements IListeningPort, IHandleDescriptor {
     return this.stopListening();
   }
 
-  /** The bound address: with port 0, the port the kernel picked. */
-  getHost(): IPv4Address | IPv6Address {
-    if (this.#host === null) return ipAddress('TCP', this.interface === '' ? '0.0.0.0' : this.interface, this.port);
-    return this.#host;
-  }
-
   /** The listening socket's file descriptor, or -1. */
   fileno(): number {
     const fd = (this.#handle as unknown as { fd?: unknown } | null)?.fd;
@@ -191,7 +173,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
     this.#pending = [];
     for (const client of pending) {
       if (!this.#reading) this.#pending.push(client);
-      else this.#accept(client);
+      else this._accept(client);
     }
   }
   /** Reactor hook (removeReader): hold new connections back. @hidden */
@@ -205,8 +187,8 @@ export class Port implements IListeningPort, IHandleDescriptor {
 
   /**
    * The port is closed (or the reactor shuts down): close the socket, drop
-   * held-back connections, run the factory's doStop, fire stopListening's
-   * Deferreds. Runs once.
+   * held-back connections, `_closed()`, run the factory's doStop, fire
+   * stopListening's Deferreds. Runs once.
    */
   connectionLost(_reason: Failure): void {
     if (!this.connected) return;
@@ -220,7 +202,7 @@ export class Port implements IListeningPort, IHandleDescriptor {
     }
     for (const client of this.#pending) client.close();
     this.#pending = [];
-    log.debug(`(TCP Port ${this.#host?.port ?? this.port} Closed)`);
+    this._closed();
     guardCall(this.#guard, 'doStop', this.factory.doStop, this.factory);
     this.disconnecting = false;
     const waiters = this.#waiters;
@@ -228,14 +210,14 @@ export class Port implements IListeningPort, IHandleDescriptor {
     for (const d of waiters) d.callback(undefined);
   }
 
-  /** A short description for debugging. */
-  toString(): string {
-    return this.connected
-      ? `<Port of ${this.logPrefix()} on ${this.getHost().port}>`
-      : `<Port of ${this.logPrefix()} (not listening)>`;
-  }
+  /** The socket is closed, before the factory's doStop (log it; UNIX: unlink, unlock). @internal */
+  protected abstract _closed(): void;
 
-  // ---- accepting ------------------------------------------------------------
+  /** Ask the factory for the protocol of a connection from `addr` (null: refuse it). @internal */
+  protected _build(addr: IAddress): IProtocol | null {
+    const p = guardCall(this.#guard, 'buildProtocol', this.factory.buildProtocol, this.factory, addr);
+    return p === FAILED ? null : checkBuilt(p, this.#guard);
+  }
 
   #onConnection(status: number, client: NativeTCPClientHandle | undefined): void {
     if (status !== 0 || client === undefined) {
@@ -248,41 +230,152 @@ export class Port implements IListeningPort, IHandleDescriptor {
     } else if (!this.#reading) {
       this.#pending.push(client);
     } else {
-      this.#accept(client);
+      this._accept(client);
       this.#acceptMore();
     }
   }
 
   /**
+   * Open an extra accepted descriptor (see #acceptMore) as a handle of
+   * this port's kind, or null where this port cannot (the default).
+   * @internal
+   */
+  protected _openAccepted(_fd: number): NativeTCPClientHandle | null {
+    return null;
+  }
+
+  /** Whether this port can take extra connections through the addon now (see #acceptMore). @internal */
+  protected _canAcceptMore(): boolean {
+    return false;
+  }
+
+  /**
    * libuv accepts one connection per loop pass; under a burst the kernel's
    * accept queue overflows while the loop serves other work (SYNs dropped,
-   * clients stalled for a 1 s retransmit). Where the native addon and the
-   * private TCP binding are both available, take what else is pending now,
-   * up to 63 more (Twisted's accept loop takes up to 100 per event).
+   * clients stalled for a 1 s retransmit). Where the native addon is
+   * available and the port can open descriptors, take what else is pending
+   * now, up to 63 more (Twisted's accept loop takes up to 100 per event).
    */
   #acceptMore(): void {
     const fd = (this.#handle as { fd?: number } | null)?.fd;
-    if (fd === undefined || fd < 0) return;
-    const tcp = extraAccepts();
-    if (tcp === null) return;
-    const n = (tcp.addon.acceptMany(fd, ACCEPTED) as number) | 0;
+    if (fd === undefined || fd < 0 || !this._canAcceptMore()) return;
+    const addon = nativeAddon();
+    if (addon === null || typeof addon.acceptMany !== 'function') return;
+    const n = addon.acceptMany(fd, ACCEPTED) | 0;
     for (let i = 0; i < n; i++) {
       const cfd = ACCEPTED[i];
-      const client = new tcp.TCP(tcp.SOCKET) as NativeTCPClientHandle & { open(fd: number): number };
-      if (client.open(cfd) !== 0) {
-        client.close();
-        tcp.addon.close(cfd);
+      const client = this._openAccepted(cfd);
+      if (client === null) {
+        addon.close(cfd);
       } else if (!this.#reading || !this.connected || this.disconnecting) {
         // A callback of an earlier connection closed or paused the port.
         if (this.connected && !this.disconnecting && this.#pending.length < this.backlog) this.#pending.push(client);
         else client.close();
       } else {
-        this.#accept(client);
+        this._accept(client);
       }
     }
   }
+}
 
-  #accept(client: NativeTCPClientHandle): void {
+/**
+ * A listening TCP port. `startListening()` binds synchronously and throws
+ * CannotListenError (with the system error as `cause`); listenTCP calls it.
+ * Each accepted connection goes to `factory.buildProtocol(peerAddress)`
+ * (null closes it) and becomes a {@link Server} transport.
+ *
+ * The port is in its reactor's reader set while accepting: `removeReader(port)`
+ * holds new connections back (up to `backlog` of them wait, accepted, until
+ * `addReader(port)`; libuv cannot stop accepting, so this stands in for the
+ * kernel's queue).
+ *
+ * @example
+ * const port = reactor.listenTCP(0, factory, { interface: '127.0.0.1' });
+ * port.getHost().port; // the port the kernel picked
+ * await port.stopListening();
+ */
+export class Port extends BasePort {
+  /** The port asked for (0: any). */
+  readonly port: number;
+  /** The interface asked for ('' = all IPv4 interfaces). */
+  readonly interface: string;
+
+  #host: IPv4Address | IPv6Address | null = null;
+
+  /**
+   * Prefer `reactor.listenTCP`, which validates and calls startListening().
+   * @param port - port number, 0 for any.
+   * @param factory - the protocol factory.
+   * @param backlog - listen backlog.
+   * @param iface - interface address; '' for all IPv4 interfaces.
+   * @param reactor - the reactor.
+   */
+  constructor(port: number, factory: IProtocolFactory, backlog: number, iface: string, reactor: TCPReactor) {
+    super(factory, backlog, reactor);
+    this.port = port;
+    this.interface = iface;
+  }
+
+  /**
+   * Bind and listen, then start the factory and accepting.
+   * @throws CannotListenError if the address cannot be bound (in use,
+   * not local, a host name instead of an IP literal...).
+   */
+  startListening(): void {
+    if (this.connected) return;
+    const ipv6 = isIPv6Literal(this.interface);
+    const address = this.interface === '' ? '0.0.0.0' : this.interface === 'localhost' ? '127.0.0.1' : this.interface;
+    if (!ipv6 && net.isIP(address) !== 4) {
+      throw new CannotListenError(this.interface, this.port, {
+        cause: new ArgTypeError(`interface must be an IP address literal, got ${JSON.stringify(this.interface)}`),
+      });
+    }
+    let handle: NativeTCPHandle;
+    try {
+      handle = listenHandle(address, this.port, ipv6, this.backlog);
+    } catch (err) {
+      throw new CannotListenError(this.interface, this.port, { cause: err });
+    }
+    const out: { address?: string; port?: number; family?: string } = {};
+    handle.getsockname(out);
+    this.#host = ipAddress('TCP', out.address ?? address, out.port ?? this.port, out.family);
+    log.debug(`${this.logPrefix()} starting on ${this.#host.port}`);
+    this._startAccepting(handle as unknown as ListeningHandle);
+  }
+
+  /** The bound address: with port 0, the port the kernel picked. */
+  getHost(): IPv4Address | IPv6Address {
+    if (this.#host === null) return ipAddress('TCP', this.interface === '' ? '0.0.0.0' : this.interface, this.port);
+    return this.#host;
+  }
+
+  /** A short description for debugging. */
+  override toString(): string {
+    return this.connected ? `<Port of ${this.logPrefix()} on ${this.getHost().port}>` : `<Port of ${this.logPrefix()} (not listening)>`;
+  }
+
+  /** The private binding's TCP handle can open() a descriptor. @internal */
+  protected override _canAcceptMore(): boolean {
+    return extraAccepts() !== null;
+  }
+
+  /** @internal */
+  protected override _openAccepted(fd: number): NativeTCPClientHandle | null {
+    const tcp = extraAccepts();
+    if (tcp === null) return null;
+    const client = new tcp.TCP(tcp.SOCKET) as NativeTCPClientHandle & { open(fd: number): number };
+    if (client.open(fd) === 0) return client;
+    client.close();
+    return null;
+  }
+
+  /** @internal */
+  protected _closed(): void {
+    log.debug(`(TCP Port ${this.#host?.port ?? this.port} Closed)`);
+  }
+
+  /** @internal */
+  protected _accept(client: NativeTCPClientHandle): void {
     const out = peerOut;
     out.address = out.port = out.family = undefined;
     if (client.getpeername(out) !== 0 || out.address === undefined || out.port === undefined) {
@@ -291,20 +384,12 @@ export class Port implements IListeningPort, IHandleDescriptor {
       return;
     }
     const addr = ipAddress('TCP', internPeerHost(out.address), out.port, out.family);
-    const protocol = this.#build(addr);
+    const protocol = this._build(addr);
     if (protocol === null) {
       client.close();
       return;
     }
-    this.#start(nativeStreamsEnabled() ? new NativeStream(client) : socketFromHandle(client), protocol, addr);
-  }
-
-  #build(addr: IPv4Address | IPv6Address): IProtocol | null {
-    const p = guardCall(this.#guard, 'buildProtocol', this.factory.buildProtocol, this.factory, addr);
-    return p === FAILED ? null : checkBuilt(p, this.#guard);
-  }
-
-  #start(socket: TransportSocket, protocol: IProtocol, addr: IPv4Address | IPv6Address): void {
+    const socket: TransportSocket = nativeStreamsEnabled() ? new NativeStream(client) : socketFromHandle(client);
     const transport = new Server(socket, protocol, addr, this, this.sessionno++, this.reactor);
     guardMakeConnection(transport, protocol, transport);
   }
@@ -314,19 +399,16 @@ export class Port implements IListeningPort, IHandleDescriptor {
 const ACCEPTED = new Int32Array(63);
 
 interface ExtraAccepts {
-  readonly addon: NonNullable<ReturnType<typeof nativeAddon>>;
   readonly TCP: new (type: number) => unknown;
   readonly SOCKET: number;
 }
 /** Whether the binding's TCP handle can open() a descriptor (looked up once). */
 let canOpen: boolean | undefined;
 
-/** The addon's acceptMany and the binding's TCP handle, or null (the switches are honoured on every call). */
+/** The binding's TCP handle where it can open() a descriptor and the addon is there, or null (the switches are honoured on every call). */
 function extraAccepts(): ExtraAccepts | null {
   const b = bindings();
-  if (b === null) return null;
-  const addon = nativeAddon();
-  if (addon === null || typeof addon.acceptMany !== 'function') return null;
+  if (b === null || nativeAddon() === null) return null;
   canOpen ??= typeof (b.tcp.TCP as { prototype?: Record<string, unknown> }).prototype?.open === 'function';
-  return canOpen ? { addon, TCP: b.tcp.TCP, SOCKET: b.tcp.constants.SOCKET } : null;
+  return canOpen ? { TCP: b.tcp.TCP, SOCKET: b.tcp.constants.SOCKET } : null;
 }

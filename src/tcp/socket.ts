@@ -11,9 +11,10 @@
  * into a static buffer (`onread`), which `net.Server` cannot offer.
  * @module
  */
+import { chmodSync } from 'node:fs';
 import * as net from 'node:net';
 import { getSystemErrorMap } from 'node:util';
-import { type NativeTCPHandle, bindings } from './bindings';
+import { type NativePipeHandle, type NativeTCPHandle, bindings } from './bindings';
 
 /**
  * What a socket reports to: implemented by the transports.
@@ -204,7 +205,7 @@ export function startSocketReading(socket: TransportSocket): void {
  * read must not be answered for this socket's new handle.)
  * @internal
  */
-export function connectSocket(socket: TorsionSocket, options: net.TcpSocketConnectOpts): void {
+export function connectSocket(socket: TorsionSocket, options: net.TcpSocketConnectOpts | net.IpcSocketConnectOpts): void {
   reading = null;
   socket.connect(options);
 }
@@ -312,7 +313,7 @@ export function lingeringCount(): number {
 
 // ---- listening handles: the private binding, or net._createServerHandle --------
 
-export type { NativeTCPHandle, NativeTCPClientHandle } from './bindings';
+export type { NativePipeHandle, NativeTCPHandle, NativeTCPClientHandle } from './bindings';
 
 let nativeWanted = true;
 
@@ -332,7 +333,7 @@ export function nativeListenAvailable(): boolean {
 }
 
 /** `net._createServerHandle`: a bound (not yet listening) TCP handle, or a negative errno. */
-type CreateServerHandle = (address: string, port: number, addressType: 4 | 6, fd?: number, flags?: number) => NativeTCPHandle | number;
+type CreateServerHandle = (address: string, port: number, addressType: 4 | 6 | -1, fd?: number, flags?: number) => NativeTCPHandle | number;
 
 const netInternals = net as unknown as { _createServerHandle?: unknown };
 let createServerHandle: CreateServerHandle | null =
@@ -401,4 +402,61 @@ export function listenHandle(address: string, port: number, ipv6: boolean, backl
     throw errnoError(err, 'listen', address, port);
   }
   return handle;
+}
+
+/**
+ * listenUNIX's synchronous bind: create, bind and listen a pipe server
+ * handle on `path`, through the private binding when available, else
+ * through `net._createServerHandle(path, -1, -1)` (node:net's own pipe
+ * server handle). Throws the system error (`EADDRINUSE`, `EACCES`...;
+ * `address` is the path), or `ERR_TORSION_NO_SYNC_BIND`.
+ * @internal
+ */
+export function listenPipeHandle(path: string, backlog: number, mode: number | null): NativePipeHandle {
+  let handle: NativePipeHandle;
+  const pipe = nativeListenAvailable() ? bindings()?.pipe ?? null : null;
+  if (pipe !== null) {
+    handle = new pipe.Pipe(pipe.constants.SERVER);
+    const err = handle.bind(path);
+    if (err !== 0) {
+      handle.close();
+      throw pathError(err, 'bind', path);
+    }
+  } else if (createServerHandle !== null) {
+    const h = createServerHandle(path, -1, -1, undefined, 0) as unknown as NativePipeHandle | number;
+    if (typeof h === 'number') throw pathError(h, 'bind', path);
+    handle = h;
+  } else {
+    const err = new Error(
+      `cannot bind ${path} synchronously: this Node has neither process.binding('pipe_wrap') nor net._createServerHandle`,
+    ) as NodeJS.ErrnoException;
+    err.code = 'ERR_TORSION_NO_SYNC_BIND';
+    throw err;
+  }
+  if (mode !== null) {
+    // Before listen(): no connection is accepted under the umask's permissions.
+    try {
+      chmodSync(path, mode);
+    } catch (e) {
+      handle.close();
+      throw e;
+    }
+  }
+  const err = handle.listen(backlog);
+  if (err !== 0) {
+    handle.close();
+    throw pathError(err, 'listen', path);
+  }
+  return handle;
+}
+
+/** A Node-style system error about a UNIX socket path (`listen EADDRINUSE: address already in use /p`). */
+function pathError(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
+  const [code, description] = getSystemErrorMap().get(errno) ?? ['UNKNOWN', 'unknown error'];
+  const err = new Error(`${syscall} ${code}: ${description} ${path}`) as NodeJS.ErrnoException & { address: string };
+  err.errno = errno;
+  err.code = code;
+  err.syscall = syscall;
+  err.address = path;
+  return err;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { guardMakeConnection } from '../guard';
-import { IPv4Address } from '../address';
+import { IPv4Address, UNIXAddress } from '../address';
 import { Failure } from '../defer/failure';
 import { ConnectionAborted, ConnectionDone, ConnectionLost, ConnectionRefusedError } from '../errors';
 import type { IProtocol } from '../interfaces/protocol';
@@ -225,7 +225,8 @@ export function connectedServerAndClient<S extends IProtocol, C extends IProtoco
 /**
  * Completes the connection attempts a {@link MemoryReactor} recorded:
  * succeedOnce() pairs the oldest connectTCP whose port some listenTCP
- * listens on with that server factory and connects their protocols in
+ * listens on (or else the oldest connectUNIX whose address some listenUNIX
+ * listens on) with that server factory and connects their protocols in
  * memory; failOnce() fails the oldest attempt.
  */
 export class ConnectionCompleter {
@@ -262,6 +263,28 @@ export class ConnectionCompleter {
       const clientIO = new FakeTransport(clientProtocol, false, { hostAddress: clientAddr, peerAddress: serverAddr });
       return connect(serverProtocol, serverIO, clientProtocol, clientIO, opts);
     }
+    // ---- unix: connectUNIX pairs with the listenUNIX on the same address ----
+    for (let i = 0; i < r.unixClients.length; i++) {
+      const client = r.unixClients[i]!;
+      const server = r.unixServers.find((s) => s.address === client.address);
+      if (server === undefined) continue;
+      r.unixClients.splice(i, 1);
+      const connector = r._connectorFor(client);
+      forgetConnector(r, connector);
+      connector.state = 'connected';
+      // As real UNIX sockets: the client's end has no name (Twisted's UNIXAddress(None)).
+      const serverAddr = new UNIXAddress(client.address);
+      const clientAddr = new UNIXAddress(null);
+      const clientProtocol = client.factory.buildProtocol(serverAddr);
+      const serverProtocol = server.factory.buildProtocol(clientAddr);
+      if (clientProtocol === null || serverProtocol === null) {
+        throw new Error('ConnectionCompleter.succeedOnce: a factory returned null from buildProtocol');
+      }
+      const serverIO = new FakeTransport(serverProtocol, true, { hostAddress: serverAddr, peerAddress: clientAddr });
+      const clientIO = new FakeTransport(clientProtocol, false, { hostAddress: clientAddr, peerAddress: serverAddr });
+      return connect(serverProtocol, serverIO, clientProtocol, clientIO, opts);
+    }
+    // ---- end unix ----
     return null;
   }
 
@@ -272,7 +295,8 @@ export class ConnectionCompleter {
    */
   failOnce(reason: Failure = new Failure(new ConnectionRefusedError())): void {
     const r = this.#reactor;
-    const client = r.tcpClients.shift();
+    // (unix: a connectUNIX attempt when no connectTCP one is left.)
+    const client = r.tcpClients.shift() ?? r.unixClients.shift();
     if (client === undefined) {
       throw new Error('ConnectionCompleter.failOnce: there is no connection attempt to fail');
     }

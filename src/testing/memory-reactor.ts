@@ -23,6 +23,8 @@ import type {
 import type { IClientFactory, IProtocolFactory } from '../interfaces/protocol';
 import type { ConnectTCPOptions, IReactorTCP, ListenTCPOptions } from '../interfaces/tcp';
 import type { ITransport } from '../interfaces/transport';
+import { checkBacklog, checkBoolean, checkMode, checkOptions, checkUNIXAddress } from '../unix/checks'; // unix
+import { checkConnectTimeout as checkTimeout } from '../tcp/types'; // unix
 import { checkCount, checkFunction, checkPort, checkString, ArgTypeError, ArgRangeError } from '../validate';
 
 /** One connectTCP call, as recorded in {@link MemoryReactor.tcpClients}. */
@@ -289,10 +291,13 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
     factory: IClientFactory,
     opts: { timeout?: number | null; checkPID?: boolean } = {},
   ): FakeConnector {
-    checkString('address', address);
+    // unix: the argument checks of the real connectUNIX.
+    const tooLong = checkUNIXAddress('address', address);
+    if (tooLong !== null) throw tooLong;
     checkFactory(factory, true);
-    const timeout = opts.timeout === undefined ? 30 : opts.timeout;
-    const record: UNIXClientRecord = { address, factory, timeout, checkPID: opts.checkPID ?? false };
+    const o = checkOptions(opts);
+    const timeout = o.timeout === undefined ? 30 : checkTimeout(o.timeout);
+    const record: UNIXClientRecord = { address, factory, timeout, checkPID: checkBoolean('checkPID', o.checkPID, false) };
     this.unixClients.push(record);
     return this.#startConnecting(record, new UNIXAddress(address), factory);
   }
@@ -303,14 +308,16 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
     factory: IProtocolFactory,
     opts: { backlog?: number; mode?: number; wantPID?: boolean } = {},
   ): FakePort {
-    checkString('address', address);
+    // unix: the argument checks of the real listenUNIX.
+    checkUNIXAddress('address', address);
     checkFactory(factory, false);
+    const o = checkOptions(opts);
     this.unixServers.push({
       address,
       factory,
-      backlog: opts.backlog ?? 50,
-      mode: opts.mode ?? 0o666,
-      wantPID: opts.wantPID ?? false,
+      backlog: checkBacklog(o.backlog),
+      mode: checkMode(o.mode),
+      wantPID: checkBoolean('wantPID', o.wantPID, false),
     });
     return new FakePort(new UNIXAddress(address));
   }
