@@ -14,10 +14,13 @@ export * from './connector';
 export * from './tcp';
 export * from './endpoints';
 export * from './logger';
+// processes
+export * from './process';
 import type { IReactorTime } from './time';
 import type { IReactorCore } from './core';
 import type { IReactorFDSet } from './fdset';
 import type { IReactorTCP } from './tcp';
+import type { IReactorProcess } from './process';
 
 /** What the real reactor provides. */
-export interface IReactor extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP {}
+export interface IReactor extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorProcess {}

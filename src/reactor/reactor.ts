@@ -16,6 +16,9 @@ import type { IReactorTime } from '../interfaces/time';
 import type { Connector } from '../tcp/connector';
 import type { Port } from '../tcp/port';
 import { connectTCP, listenTCP } from '../tcp/reactor-tcp';
+// processes family
+import type { IProcessProtocol, IProcessTransport, IReactorProcess, SpawnProcessOptions } from '../interfaces/process';
+import { spawnProcess } from '../process/spawn';
 import { guardApply, guardCall, loggingOwner } from '../guard';
 import { Logger } from '../logger';
 import { checkFunction, checkString, describe, ArgTypeError, ArgRangeError } from '../validate';
@@ -65,7 +68,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * await r.run();
  * ```
  */
-export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP {
+export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorProcess {
   /** Where the reactor logs what it cannot raise. */
   protected readonly log = new Logger('torsion.reactor');
   /** Logs the failures of callbacks that have nothing to end (guard.ts). */
@@ -317,6 +320,25 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
    */
   listenTCP(port: number, factory: IProtocolFactory, options?: ListenTCPOptions): Port {
     return listenTCP(this, port, factory, options);
+  }
+
+  // ---- IReactorProcess (processes family) --------------------------------------
+
+  /**
+   * Start a child process and connect `processProtocol` to it (see
+   * {@link IReactorProcess.spawnProcess}). **Without `opts.env` the child gets
+   * an EMPTY environment** (Twisted's default); `env: null` inherits
+   * `process.env`.
+   * @throws TypeError/RangeError for bad arguments; FeatureUnavailableError
+   *   for `usePTY` without `node-pty`.
+   */
+  spawnProcess(
+    processProtocol: IProcessProtocol,
+    executable: string,
+    args?: readonly string[],
+    opts?: SpawnProcessOptions,
+  ): IProcessTransport {
+    return spawnProcess(this, processProtocol, executable, args, opts);
   }
 
   // ---- hooks for transports ----------------------------------------------------
