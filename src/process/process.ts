@@ -218,7 +218,11 @@ export class Process implements IProcessTransport, GuardOwner, Flushable {
   #failedStart(start: ProcessStart, err: Error | null): void {
     this.pid = null;
     const fds = [...start.pipes.keys()];
-    for (const pipe of this.#pipes.values()) pipe.socket.destroy();
+    for (const pipe of this.#pipes.values()) {
+      if (pipe.reading) this.#reactor.removeReader(pipe);
+      pipe.socket[PIPE] = undefined;
+      pipe.socket.destroy();
+    }
     this.#pipes.clear();
     const report = (cause: Error | null): void => {
       if (this.#abandoned) return;
