@@ -9,17 +9,19 @@ import type { IStreamClientEndpoint, IStreamServerEndpoint } from '../interfaces
 import type { IReactorTCP } from '../interfaces/tcp';
 import { EndpointParseError } from './errors';
 import { type ParsedDescription, parseDescription } from './parser';
+import type { IReactorFDSet } from '../interfaces/fdset';
+import { StandardIOEndpoint } from './process';
 import { TCP4ClientEndpoint, TCP4ServerEndpoint, TCP6ClientEndpoint, TCP6ServerEndpoint } from './tcp';
 
 /** The prefixes clientFromString understands. */
 export const CLIENT_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6']);
 /** The prefixes serverFromString understands. */
-export const SERVER_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6']);
+export const SERVER_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', /* processes family */ 'stdio']);
 
 // Twisted endpoint types torsion does not provide yet: named in the error
 // so that a Twisted user learns it is missing, not misspelt.
 const NOT_YET_CLIENT = new Set(['unix', 'ssl', 'tls']);
-const NOT_YET_SERVER = new Set(['unix', 'ssl', 'tls', 'systemd', 'stdio']);
+const NOT_YET_SERVER = new Set(['unix', 'ssl', 'tls', 'systemd']);
 
 /**
  * Build a client endpoint from a description (the prefix is
@@ -73,7 +75,9 @@ export function clientFromString(reactor: IReactorTCP, description: string): ISt
  *   `backlog=N` (default 50), also positionally as `tcp:PORT:IP:N`:
  *   a {@link TCP4ServerEndpoint}.
  * - `tcp6:` with the same fields, interface default `::`:
- *   a {@link TCP6ServerEndpoint}. Escape the colons of an IPv6 interface:
+ *   a {@link TCP6ServerEndpoint}.
+ * - `stdio:` (no fields): a {@link StandardIOEndpoint} on this process's
+ *   stdin/stdout. Escape the colons of an IPv6 interface:
  *   `tcp6:8080:interface=\:\:1`.
  *
  * @throws EndpointParseError as {@link clientFromString} does, and for a
@@ -86,6 +90,12 @@ export function clientFromString(reactor: IReactorTCP, description: string): ISt
 export function serverFromString(reactor: IReactorTCP, description: string): IStreamServerEndpoint {
   const parsed = parseDescription(description);
   const type = endpointType(parsed, description, SERVER_ENDPOINT_TYPES, NOT_YET_SERVER, 'server');
+  // processes family: `stdio:` takes no fields.
+  if (type === 'stdio') {
+    new Fields(parsed, description, []);
+    if (parsed.args.some((a) => a !== '')) throw new EndpointParseError('TOO_MANY_FIELDS', "'stdio:' takes no fields", description);
+    return new StandardIOEndpoint(reactor as unknown as IReactorFDSet);
+  }
   const order = ['port', 'interface', 'backlog'];
   const fields = new Fields(parsed, description, order);
   if (parsed.args.length > order.length) fields.tooMany('port, interface and backlog');
