@@ -33,7 +33,8 @@ interface PtyModule {
   spawn(file: string, args: string[], options: Record<string, unknown>): PtyChild;
 }
 
-let loaded: PtyModule | Error | null = null;
+// { module } or { error }: never `instanceof Error`, which fails across realms (jest's sandbox).
+let loaded: { module: PtyModule } | { error: unknown } | null = null;
 
 /**
  * node-pty, loaded on first use.
@@ -44,19 +45,20 @@ export function loadNodePty(): PtyModule {
   if (loaded === null) {
     try {
       // An optional peer dependency: resolved at run time only.
-      loaded = require('node-pty') as PtyModule;
-    } catch (err) {
-      loaded = err as Error;
+      loaded = { module: require('node-pty') as PtyModule };
+    } catch (error) {
+      loaded = { error };
     }
   }
-  if (loaded instanceof Error) {
+  if ('error' in loaded) {
+    const msg = (loaded.error as { message?: unknown } | null)?.message;
     throw new FeatureUnavailableError(
       'node-pty',
-      `usePTY needs the optional dependency node-pty (npm install node-pty), which did not load: ${loaded.message}`,
-      { cause: loaded },
+      `usePTY needs the optional dependency node-pty (npm install node-pty), which did not load: ${String(msg ?? loaded.error)}`,
+      { cause: loaded.error },
     );
   }
-  return loaded;
+  return loaded.module;
 }
 
 /** Start a PTY child (spawnProcess with usePTY). @internal */
