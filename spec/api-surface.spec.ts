@@ -17,6 +17,9 @@ import * as testing from '../src/testing';
 import * as logger from '../src/logger';
 import * as portforward from '../src/protocols/portforward';
 import * as wire from '../src/protocols/wire';
+// processes family
+import * as processSubpath from '../src/process';
+import * as stdio from '../src/stdio';
 
 const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion', root, ['reactor', 'Reactor', 'Deferred', 'Failure', 'succeed', 'fail', 'gatherResults', 'Protocol', 'Factory',
@@ -44,6 +47,13 @@ const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion/logger', logger, ['Logger', 'globalLogPublisher']],
   ['torsion/protocols/portforward', portforward, ['Proxy', 'ProxyClient', 'ProxyClientFactory', 'ProxyServer', 'ProxyFactory']],
   ['torsion/protocols/wire', wire, ['Echo', 'Discard']],
+  // processes family
+  ['torsion/process', processSubpath, ['Process', 'PTYProcess', 'spawnProcess', 'SubprocessProtocol', 'subprocessExec']],
+  ['torsion/stdio', stdio, ['StandardIO']],
+  ['torsion (processes)', root, ['SubprocessProtocol']],
+  ['torsion/endpoints (processes)', endpoints, ['ProcessEndpoint', 'StandardIOEndpoint']],
+  ['torsion/address (processes)', address, ['ProcessAddress']],
+  ['torsion/testing (processes)', testing, ['FakeProcessTransport']],
 ];
 
 describe('the public names of API.md', () => {

@@ -15,7 +15,7 @@ import * as net from 'node:net';
 import { ProcessAddress } from '../address';
 import { Failure } from '../defer/failure';
 import { ProcessDone, ProcessExitedAlready, ProcessTerminated } from '../errors';
-import { type GuardOwner, guardCall, guardMakeConnection } from '../guard';
+import { guardCall, guardMakeConnection } from '../guard';
 import type { IFileDescriptor, IHandleDescriptor, IReactorFDSet } from '../interfaces/fdset';
 import type { IProcessProtocol, IProcessTransport, SignalID } from '../interfaces/process';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
@@ -29,7 +29,7 @@ import { signalName, signalNumber } from './options';
 const log = new Logger('torsion.process');
 const EMPTY = Buffer.alloc(0);
 
-/** What a process transport needs of its reactor. @internal */
+/** What a process transport needs of its reactor. @hidden */
 export type ProcessReactor = IReactorFDSet & {
   _trackConnection?(d: IFileDescriptor): void;
   _untrackConnection?(d: IFileDescriptor): void;
@@ -87,12 +87,12 @@ export class ChildPipe implements IHandleDescriptor {
   connectionLost(_reason: Failure): void {
     this.owner._abandonPipe(this);
   }
-  /** @internal */
+  /** Reactor hook (see IHandleDescriptor). @hidden */
   _startReadingHandle(): void {
     this.reading = true;
     if (!this.socket.destroyed) realResume.call(this.socket);
   }
-  /** @internal */
+  /** Reactor hook (see IHandleDescriptor). @hidden */
   _stopReadingHandle(): void {
     this.reading = false;
     if (!this.socket.destroyed) this.socket.pause();
@@ -145,7 +145,7 @@ export interface ProcessStart {
  * `reactor.spawnProcess` / `spawnProcess`; see {@link IProcessTransport}
  * for the contract and {@link IProcessProtocol} for the call grammar.
  */
-export class Process implements IProcessTransport, GuardOwner, Flushable {
+export class Process implements IProcessTransport, Flushable {
   /** The child's pid, from connectionMade until it is reaped (then null). */
   pid: number | null = null;
   /** The protocol. */

@@ -8,7 +8,7 @@ import { constants as osConstants } from 'node:os';
 import { ProcessAddress } from '../address';
 import { Failure } from '../defer/failure';
 import { FeatureUnavailableError, ProcessExitedAlready, ProcessTerminated, RuntimeError } from '../errors';
-import { type GuardOwner, guardCall, guardMakeConnection } from '../guard';
+import { guardCall, guardMakeConnection } from '../guard';
 import type { IProcessProtocol, IProcessTransport, SignalID } from '../interfaces/process';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import { Logger } from '../logger';
@@ -98,7 +98,7 @@ export function spawnPTY(reactor: ProcessReactor, protocol: IProcessProtocol, a:
  * `closeChildFD`/`writeToChild` throw, as Twisted's `PTYProcess`;
  * {@link PTYProcess.resize} is torsion's addition.
  */
-export class PTYProcess implements IProcessTransport, GuardOwner {
+export class PTYProcess implements IProcessTransport {
   /** The child's pid until it is reaped. */
   pid: number | null = null;
   /** True once loseConnection() was called. */

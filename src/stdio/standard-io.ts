@@ -17,7 +17,7 @@ import * as tty from 'node:tty';
 import { ProcessAddress } from '../address';
 import { Failure } from '../defer/failure';
 import { ConnectionDone, ConnectionLost } from '../errors';
-import { type GuardOwner, guardCall, guardMakeConnection } from '../guard';
+import { guardCall, guardMakeConnection } from '../guard';
 import type { IHandleDescriptor, IReactorFDSet } from '../interfaces/fdset';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import type { IHalfCloseableProtocol, IProtocol } from '../interfaces/protocol';
@@ -102,7 +102,7 @@ class StdinReader implements IHandleDescriptor {
  * new StandardIO(new Upper());
  * ```
  */
-export class StandardIO implements ITransport, IHalfCloseableTransport, IPushProducer, GuardOwner, Flushable {
+export class StandardIO implements ITransport, IHalfCloseableTransport, IPushProducer, Flushable {
   /** True once loseConnection() was called. */
   disconnecting = false;
   /** True once connectionLost ran. */

@@ -8,7 +8,7 @@
 import { ProcessAddress } from '../address';
 import { Failure } from '../defer/failure';
 import { ProcessExitedAlready, RuntimeError } from '../errors';
-import { type GuardOwner, guardCall, loggingOwner } from '../guard';
+import { guardCall, loggingOwner } from '../guard';
 import type { ChildFDs, IProcessProtocol, IProcessTransport, SignalID } from '../interfaces/process';
 import type { IPullProducer, IPushProducer } from '../interfaces/producer';
 import { Logger } from '../logger';
@@ -37,7 +37,7 @@ let nextPid = 4200;
  * t.exit(0); // processExited, then processEnded (ProcessDone)
  * ```
  */
-export class FakeProcessTransport implements IProcessTransport, GuardOwner {
+export class FakeProcessTransport implements IProcessTransport {
   /** A made-up pid, null once exit()/kill() ran. */
   pid: number | null = nextPid++;
   /** Bytes written per child fd (write() goes to fd 0). */
