@@ -142,7 +142,14 @@ async function main(): Promise<void> {
     { onRound: (side, i, r) => progress(`${label1} round ${i} ${side}: ${r.perSec.toFixed(0)} spawns/s`) },
   );
   rows.push(
-    { name: label1, unit: 'spawns/s', raw: pick(r1, 'raw', 'perSec'), torsion: pick(r1, 'torsion', 'perSec'), better: 'higher', target: 1.0 },
+    {
+      name: label1,
+      unit: 'spawns/s',
+      raw: pick(r1, 'raw', 'perSec'),
+      torsion: pick(r1, 'torsion', 'perSec'),
+      better: 'higher',
+      target: 1.0,
+    },
     {
       name: `${label1}, per CPU-s`,
       unit: 'spawns/CPU-s',
@@ -160,7 +167,14 @@ async function main(): Promise<void> {
     { onRound: (side, i, r) => progress(`${label2} round ${i} ${side}: ${r.perSec.toFixed(0)} MB/s`) },
   );
   rows.push(
-    { name: label2, unit: 'MB/s', raw: pick(r2, 'raw', 'perSec'), torsion: pick(r2, 'torsion', 'perSec'), better: 'higher', target: 1.0 },
+    {
+      name: label2,
+      unit: 'MB/s',
+      raw: pick(r2, 'raw', 'perSec'),
+      torsion: pick(r2, 'torsion', 'perSec'),
+      better: 'higher',
+      target: 1.0,
+    },
     {
       name: `${label2}, per CPU-s`,
       unit: 'MB/CPU-s',

@@ -21,9 +21,14 @@ processConformance('Process (Reactor.spawnProcess, real children)', () => {
     async run(protocol: IProcessProtocol, script) {
       const end = typeof script.end === 'number' ? `exit ${script.end}` : `kill -${script.end.slice(3)} $$`;
       const wait = ended(protocol as Log);
-      const t = reactor.spawnProcess(protocol, '/bin/sh', ['sh', '-c', `printf '${script.out}'; printf '${script.err}' >&2; ${end}`], {
-        env: ENV,
-      });
+      const t = reactor.spawnProcess(
+        protocol,
+        '/bin/sh',
+        ['sh', '-c', `printf '${script.out}'; printf '${script.err}' >&2; ${end}`],
+        {
+          env: ENV,
+        },
+      );
       await wait;
       return t;
     },

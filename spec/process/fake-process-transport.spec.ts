@@ -33,7 +33,13 @@ describe('MemoryReactor.spawnProcess', () => {
 
   it('records every option as given, including usePTY (no node-pty needed)', () => {
     const reactor = new MemoryReactor();
-    reactor.spawnProcess(new Recorder(), 'sh', ['sh', '-c', 'x'], { env: null, path: '/tmp', uid: 1, gid: 2, usePTY: { cols: 100 } });
+    reactor.spawnProcess(new Recorder(), 'sh', ['sh', '-c', 'x'], {
+      env: null,
+      path: '/tmp',
+      uid: 1,
+      gid: 2,
+      usePTY: { cols: 100 },
+    });
     const rec = reactor.spawnedProcesses[0];
     expect([rec.env, rec.path, rec.uid, rec.gid, rec.usePTY]).toEqual([null, '/tmp', 1, 2, { cols: 100 }]);
   });

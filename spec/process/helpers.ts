@@ -45,12 +45,12 @@ export class Recorder extends ProcessProtocol {
   override connectionMade(): void {
     this.events.push('CM');
   }
-  override childDataReceived(fd: number, data: Buffer): void {
+  override childDataReceived(fd: number, data: Buffer): unknown {
     const list = this.data.get(fd) ?? [];
     list.push(data);
     this.data.set(fd, list);
     if (this.events[this.events.length - 1] !== `data:${fd}`) this.events.push(`data:${fd}`);
-    const r = super.childDataReceived(fd, data);
+    const r: unknown = super.childDataReceived(fd, data);
     this.#check();
     return r;
   }

@@ -72,7 +72,10 @@ describe('usePTY with node-pty', () => {
 
   it('writes go to the terminal; resize changes its size; closeChildFD and writeToChild throw', async () => {
     const p = new Recorder();
-    const t = reactor.spawnProcess(p, 'sh', ['sh', '-c', 'read x; stty size; echo "got:$x"'], { env: PATH_ENV, usePTY: true }) as PTYProcess;
+    const t = reactor.spawnProcess(p, 'sh', ['sh', '-c', 'read x; stty size; echo "got:$x"'], {
+      env: PATH_ENV,
+      usePTY: true,
+    }) as PTYProcess;
     expect(() => t.closeChildFD(0)).toThrow(RangeError);
     expect(() => t.writeToChild(0, Buffer.from('x'))).toThrow(RangeError);
     t.closeStdin();

@@ -335,8 +335,18 @@ describe('spawnProcess: bad arguments are typed errors at once, and nothing star
     ['args with a NUL', () => reactor.spawnProcess(proto(), 'sh', ['sh', 'a\0b']), TypeError, 'args[1]'],
     ['env with a number', () => reactor.spawnProcess(proto(), 'sh', ['sh'], { env: { A: 1 as never } }), TypeError, 'env.A'],
     ['env an array', () => reactor.spawnProcess(proto(), 'sh', ['sh'], { env: [] as never }), TypeError, 'env'],
-    ['childFDs value', () => reactor.spawnProcess(proto(), 'sh', ['sh'], { childFDs: { 3: 'x' as never } }), TypeError, 'childFDs[3]'],
-    ['childFDs key', () => reactor.spawnProcess(proto(), 'sh', ['sh'], { childFDs: { '-1': 'r' } as never }), RangeError, 'childFDs'],
+    [
+      'childFDs value',
+      () => reactor.spawnProcess(proto(), 'sh', ['sh'], { childFDs: { 3: 'x' as never } }),
+      TypeError,
+      'childFDs[3]',
+    ],
+    [
+      'childFDs key',
+      () => reactor.spawnProcess(proto(), 'sh', ['sh'], { childFDs: { '-1': 'r' } as never }),
+      RangeError,
+      'childFDs',
+    ],
     ['childFDs parent fd', () => reactor.spawnProcess(proto(), 'sh', ['sh'], { childFDs: { 1: -2 } }), RangeError, 'childFDs[1]'],
     ['uid negative', () => reactor.spawnProcess(proto(), 'sh', ['sh'], { uid: -1 }), RangeError, 'uid'],
     ['gid a string', () => reactor.spawnProcess(proto(), 'sh', ['sh'], { gid: '0' as never }), TypeError, 'gid'],
@@ -349,7 +359,12 @@ describe('spawnProcess: bad arguments are typed errors at once, and nothing star
     ],
     ['usePTY cols', () => reactor.spawnProcess(proto(), 'sh', ['sh'], { usePTY: { cols: 0 } }), RangeError, 'usePTY.cols'],
     ['no protocol', () => reactor.spawnProcess(null as never, 'sh'), TypeError, 'processProtocol'],
-    ['a protocol without processEnded', () => reactor.spawnProcess({ makeConnection() {} } as never, 'sh'), TypeError, 'processProtocol'],
+    [
+      'a protocol without processEnded',
+      () => reactor.spawnProcess({ makeConnection() {} } as never, 'sh'),
+      TypeError,
+      'processProtocol',
+    ],
   ] as const)('%s', async (_name, call, type, mention) => {
     let thrown: unknown;
     try {
@@ -451,14 +466,17 @@ describe('spawnProcess: callbacks go through the guard', () => {
   afterEach(() => globalLogPublisher.removeObserver(observer));
 
   it.each([
-    ['throws', (): void => {
-      throw new Error('boom');
-    }],
+    [
+      'throws',
+      (): void => {
+        throw new Error('boom');
+      },
+    ],
     ['rejects', (): Promise<void> => Promise.reject(new Error('boom'))],
   ])('an outReceived that %s is logged, closes the pipes, and processEnded still runs', async (_n, fail) => {
     const p = new (class extends Recorder {
-      override outReceived(): void {
-        return fail() as undefined;
+      override outReceived(): unknown {
+        return fail();
       }
     })();
     sh('echo x; exec sleep 1', p);

@@ -41,7 +41,8 @@ class WrapIProtocol implements IProcessProtocol {
   }
   childDataReceived(childFD: number, data: Buffer): unknown {
     if (childFD === 1) return this.protocol.dataReceived(data);
-    if (childFD === 2 && this.errFlag === 'log') log.error(`Process ${this.executable} wrote to stderr: ${data.toString('utf8')}`);
+    if (childFD === 2 && this.errFlag === 'log')
+      log.error(`Process ${this.executable} wrote to stderr: ${data.toString('utf8')}`);
     return undefined;
   }
   childConnectionLost(_childFD: number): void {}
@@ -76,7 +77,8 @@ export class ProcessEndpoint implements IStreamClientEndpoint {
     checkReactor(reactor);
     if (opts === null || typeof opts !== 'object') throw new ArgTypeError(`opts must be an object, got ${describe(opts)}`);
     const { errFlag = 'log', ...spawnOpts } = opts;
-    if (errFlag !== 'log' && errFlag !== 'drop') throw new ArgTypeError(`errFlag must be 'log' or 'drop', got ${describe(errFlag)}`);
+    if (errFlag !== 'log' && errFlag !== 'drop')
+      throw new ArgTypeError(`errFlag must be 'log' or 'drop', got ${describe(errFlag)}`);
     this.#reactor = reactor;
     this.#executable = executable;
     this.#args = args;
@@ -97,7 +99,12 @@ export class ProcessEndpoint implements IStreamClientEndpoint {
     }
     if (proto === null) return fail(new Failure(new ConnectError('The factory built no protocol')));
     try {
-      this.#reactor.spawnProcess(new WrapIProtocol(proto, this.#executable, this.#errFlag), this.#executable, this.#args, this.#opts);
+      this.#reactor.spawnProcess(
+        new WrapIProtocol(proto, this.#executable, this.#errFlag),
+        this.#executable,
+        this.#args,
+        this.#opts,
+      );
     } catch (err) {
       return fail(new Failure(err));
     }

@@ -111,10 +111,12 @@ function checkPTY(value: unknown): false | Required<PTYOptions> {
   const size = (n: string, v: unknown, d: number): number => {
     if (v === undefined) return d;
     if (typeof v !== 'number') throw new ArgTypeError(`usePTY.${n} must be an integer, got ${describe(v)}`);
-    if (!Number.isInteger(v) || v < 1 || v > 0xffff) throw new ArgRangeError(`usePTY.${n} must be an integer in 1-65535, got ${v}`);
+    if (!Number.isInteger(v) || v < 1 || v > 0xffff)
+      throw new ArgRangeError(`usePTY.${n} must be an integer in 1-65535, got ${v}`);
     return v;
   };
-  if (o.name !== undefined && typeof o.name !== 'string') throw new ArgTypeError(`usePTY.name must be a string, got ${describe(o.name)}`);
+  if (o.name !== undefined && typeof o.name !== 'string')
+    throw new ArgTypeError(`usePTY.name must be a string, got ${describe(o.name)}`);
   return { cols: size('cols', o.cols, 80), rows: size('rows', o.rows, 24), name: o.name ?? 'xterm' };
 }
 
@@ -124,7 +126,8 @@ function checkPTY(value: unknown): false | Required<PTYOptions> {
  * @internal
  */
 export function checkSpawnArgs(executable: unknown, args: unknown, opts: unknown): SpawnArgs {
-  if (typeof executable !== 'string') throw new ArgTypeError(`executable must be a non-empty string, got ${describe(executable)}`);
+  if (typeof executable !== 'string')
+    throw new ArgTypeError(`executable must be a non-empty string, got ${describe(executable)}`);
   if (executable === '') throw new ArgTypeError('executable must be a non-empty string, got an empty string');
   checkNoNul('executable', executable);
   let argv: string[];
@@ -132,7 +135,7 @@ export function checkSpawnArgs(executable: unknown, args: unknown, opts: unknown
   else {
     if (!Array.isArray(args)) throw new ArgTypeError(`args must be an array of strings, got ${describe(args)}`);
     if (args.length === 0) {
-      throw new ArgTypeError('args must not be empty: args[0] is the child\'s argv[0] (omit args to get [executable])');
+      throw new ArgTypeError("args must not be empty: args[0] is the child's argv[0] (omit args to get [executable])");
     }
     argv = args.map((a: unknown, i: number) => {
       if (typeof a !== 'string') throw new ArgTypeError(`args[${i}] must be a string, got ${describe(a)}`);
@@ -147,7 +150,8 @@ export function checkSpawnArgs(executable: unknown, args: unknown, opts: unknown
   const env = o.env === undefined ? {} : checkEnv('env', o.env);
   let path: string | null = null;
   if (o.path !== undefined && o.path !== null) {
-    if (typeof o.path !== 'string' || o.path === '') throw new ArgTypeError(`path must be a non-empty string or null, got ${describe(o.path)}`);
+    if (typeof o.path !== 'string' || o.path === '')
+      throw new ArgTypeError(`path must be a non-empty string or null, got ${describe(o.path)}`);
     checkNoNul('path', o.path);
     path = o.path;
   }

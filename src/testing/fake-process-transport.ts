@@ -128,7 +128,8 @@ export class FakeProcessTransport implements IProcessTransport {
   }
   /** Record `data` as written to `childFD`. @throws RangeError unless it is a 'w' fd (as the real transport). */
   writeToChild(childFD: number, data: Buffer | Uint8Array): void {
-    if (typeof childFD !== 'number' || !Number.isInteger(childFD)) throw new ArgTypeError(`childFD must be an integer, got ${describe(childFD)}`);
+    if (typeof childFD !== 'number' || !Number.isInteger(childFD))
+      throw new ArgTypeError(`childFD must be an integer, got ${describe(childFD)}`);
     checkBytes('data', data);
     if (this.#fds.get(childFD) !== 'w') {
       throw new ArgRangeError(`childFD ${childFD} is not a descriptor the parent writes to ('w' in childFDs)`);
