@@ -129,9 +129,9 @@ export interface IProcessTransport extends ITransport, IConsumer, IPushProducer 
    * @throws ProcessExitedAlready once the child was reaped; TypeError for an unknown name.
    */
   signalProcess(signalID: SignalID): void;
-  /** A {@link ProcessAddress}. */
+  /** A `ProcessAddress` (torsion/address). */
   getPeer(): IAddress;
-  /** A {@link ProcessAddress}. */
+  /** A `ProcessAddress` (torsion/address). */
   getHost(): IAddress;
   /** asyncio's write watermarks (see ITCPTransport). @throws RangeError unless high >= low >= 0. */
   setWriteBufferLimits(high?: number, low?: number): void;

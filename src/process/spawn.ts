@@ -6,9 +6,10 @@
  * @module
  */
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import type { IReactorFDSet } from '../interfaces/fdset';
 import type { IProcessProtocol, IProcessTransport, SpawnProcessOptions } from '../interfaces/process';
 import { checkProcessProtocol, checkSpawnArgs, findExecutable } from './options';
-import { Process, type ProcessReactor } from './process';
+import { Process } from './process';
 import { spawnPTY } from './pty-process';
 
 /** Errors of a fork that cannot happen: thrown, as Twisted's OSError is. */
@@ -16,7 +17,7 @@ const CANNOT_FORK = new Set(['EAGAIN', 'ENOMEM']);
 
 /**
  * Start a child process and connect `processProtocol` to it. This is
- * `reactor.spawnProcess`; see {@link IReactorProcess.spawnProcess}.
+ * `reactor.spawnProcess`; see {@link torsion/interfaces!IReactorProcess.spawnProcess}.
  *
  * **Without `opts.env` the child gets an EMPTY environment** (Twisted's
  * default; no `PATH`, `HOME` or `LANG`): pass `env: null` to inherit
@@ -35,7 +36,7 @@ const CANNOT_FORK = new Set(['EAGAIN', 'ENOMEM']);
  * ```
  */
 export function spawnProcess(
-  reactor: ProcessReactor,
+  reactor: IReactorFDSet,
   processProtocol: IProcessProtocol,
   executable: string,
   args?: readonly string[],
