@@ -36,17 +36,22 @@ class WrapIProtocol implements IProcessProtocol {
     readonly executable: string,
     readonly errFlag: 'log' | 'drop',
   ) {}
+  /** Connect the stream protocol to the process transport. */
   makeConnection(process: IProcessTransport): unknown {
     return this.protocol.makeConnection(process);
   }
+  /** stdout to dataReceived; stderr logged or dropped (errFlag). */
   childDataReceived(childFD: number, data: Buffer): unknown {
     if (childFD === 1) return this.protocol.dataReceived(data);
     if (childFD === 2 && this.errFlag === 'log')
       log.error(`Process ${this.executable} wrote to stderr: ${data.toString('utf8')}`);
     return undefined;
   }
+  /** Nothing: the end is processEnded. */
   childConnectionLost(_childFD: number): void {}
+  /** Nothing: the end is processEnded. */
   processExited(_reason: Failure): void {}
+  /** connectionLost: ConnectionDone after exit 0, else the ProcessTerminated. */
   processEnded(reason: Failure): unknown {
     if (reason.value instanceof ProcessDone) return this.protocol.connectionLost(new Failure(new ConnectionDone()));
     return this.protocol.connectionLost(reason);
@@ -115,11 +120,14 @@ export class ProcessEndpoint implements IStreamClientEndpoint {
 /** The listening port a StandardIOEndpoint gives: stopListening() is loseConnection(). */
 class StandardIOPort implements IListeningPort {
   constructor(readonly transport: StandardIO) {}
+  /** Nothing: stdio is connected from the start. */
   startListening(): void {}
+  /** loseConnection() of the StandardIO; fires at once. */
   stopListening(): Deferred<void> {
     this.transport.loseConnection();
     return succeed(undefined);
   }
+  /** A ProcessAddress. */
   getHost(): ProcessAddress {
     return new ProcessAddress();
   }

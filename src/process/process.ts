@@ -119,12 +119,15 @@ function onWriterFinish(this: PipeSocket): void {
 /** A process end that the reactor's shutdown drops (the process itself, tracked). */
 class ShutdownHook implements IFileDescriptor {
   constructor(readonly owner: Process) {}
+  /** No fd of its own: -1. */
   fileno(): number {
     return -1;
   }
+  /** The process's log prefix. */
   logPrefix(): string {
     return this.owner.logPrefix();
   }
+  /** The reactor shut down: the process is abandoned (see Process._abandon). */
   connectionLost(_reason: Failure): void {
     this.owner._abandon();
   }

@@ -89,31 +89,40 @@ class PipeTransport implements ITransport, IPushProducer {
     readonly process: Process,
     readonly fd: number,
   ) {}
+  /** The process's disconnecting flag. */
   get disconnecting(): boolean {
     return this.process.disconnecting;
   }
+  /** writeToChild(fd, data). */
   write(data: Buffer | Uint8Array): void {
     this.process.writeToChild(this.fd, data);
   }
+  /** writeToChild(fd, ...) for each buffer. */
   writeSequence(data: ReadonlyArray<Buffer | Uint8Array>): void {
     if (!Array.isArray(data)) throw new ArgTypeError(`data must be an array of Buffers, got ${describe(data)}`);
     for (const d of data) this.process.writeToChild(this.fd, d);
   }
+  /** closeChildFD(fd). */
   loseConnection(): void {
     this.process.closeChildFD(this.fd);
   }
+  /** A ProcessAddress. */
   getPeer(): ReturnType<Process['getPeer']> {
     return this.process.getPeer();
   }
+  /** A ProcessAddress. */
   getHost(): ReturnType<Process['getHost']> {
     return this.process.getHost();
   }
+  /** Stop reading this pipe only. */
   pauseProducing(): void {
     this.process._pausePipe(this.fd);
   }
+  /** Read this pipe again. */
   resumeProducing(): void {
     this.process._resumePipe(this.fd);
   }
+  /** loseConnection(). */
   stopProducing(): void {
     this.loseConnection();
   }
@@ -173,15 +182,18 @@ class Adapter<P extends SubprocessProtocol> implements IProcessProtocol {
   ) {
     if (merge) this.#mergedOpen = 2;
   }
+  /** connectionMade(transport) of the SubprocessProtocol. */
   makeConnection(process: IProcessTransport): unknown {
     const t = new Transport(process as Process, this.pipeFDs);
     this.transport = t;
     this.onMade(t);
     return this.protocol.connectionMade(t);
   }
+  /** pipeDataReceived(fd, data) (fd 2 reported as 1 when merged). */
   childDataReceived(childFD: number, data: Buffer): unknown {
     return this.protocol.pipeDataReceived(this.merge && childFD === 2 ? 1 : childFD, data);
   }
+  /** pipeConnectionLost(fd, null) (once for merged stdout/stderr). */
   childConnectionLost(childFD: number): unknown {
     if (this.merge && (childFD === 1 || childFD === 2)) {
       if (--this.#mergedOpen > 0) return undefined;
@@ -189,9 +201,11 @@ class Adapter<P extends SubprocessProtocol> implements IProcessProtocol {
     }
     return this.protocol.pipeConnectionLost(childFD, null);
   }
+  /** processExited() (the return code is already on the transport). */
   processExited(_reason: Failure): unknown {
     return this.protocol.processExited();
   }
+  /** connectionLost(null). */
   processEnded(_reason: Failure): unknown {
     return this.protocol.connectionLost(null);
   }

@@ -122,10 +122,8 @@ export class DatagramProtocol {
 
 /**
  * A child process protocol (Twisted's `ProcessProtocol`): subclass it and
- * override the callbacks you need. See {@link IProcessProtocol} for the call
- * grammar: `makeConnection -> connectionMade -> (childDataReceived |
- * childConnectionLost)* -> processExited -> (childDataReceived |
- * childConnectionLost)* -> processEnded`.
+ * override the callbacks you need. The call grammar is written on
+ * {@link IProcessProtocol}; `connectionMade` runs from makeConnection.
  *
  * @example
  * class Collect extends ProcessProtocol {

@@ -66,18 +66,23 @@ class StdinReader implements IHandleDescriptor {
     readonly stream: Readable,
     readonly fd: number,
   ) {}
+  /** The fd read. */
   fileno(): number {
     return this.fd;
   }
+  /** For log lines. */
   logPrefix(): string {
     return `StandardIO(fd ${this.fd})`;
   }
+  /** Dropped by the reactor (shutdown): the connection ends with `reason`. */
   connectionLost(reason: Failure): void {
     this.owner._lost(reason);
   }
+  /** Reactor hook: resume the stream. */
   _startReadingHandle(): void {
     this.stream.resume();
   }
+  /** Reactor hook: pause the stream (backpressure). */
   _stopReadingHandle(): void {
     this.stream.pause();
   }
@@ -89,9 +94,9 @@ class StdinReader implements IHandleDescriptor {
  * EOF gives `readConnectionLost()` to a half-closeable protocol, and
  * `loseConnection()` (then `connectionLost(ConnectionDone)`) to others.
  *
- * Grammar: `makeConnection -> connectionMade -> dataReceived* ->
- * [readConnectionLost] -> [writeConnectionLost] -> connectionLost`, each
- * end exactly once; the reactor's shutdown ends it with ConnectionLost.
+ * The protocol sees the grammar of {@link torsion/interfaces!IProtocol}
+ * (with readConnectionLost/writeConnectionLost for a half-closeable one);
+ * the reactor's shutdown ends it with ConnectionLost.
  * @example
  * ```ts
  * class Upper extends Protocol<StandardIO> {
