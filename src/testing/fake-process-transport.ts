@@ -28,13 +28,28 @@ let nextPid = 4200;
  *
  * @example
  * ```ts
+ * import type { Failure } from 'torsion/failure';
+ * import { ProcessProtocol } from 'torsion/protocol';
+ * import { MemoryReactor } from 'torsion/testing';
+ *
+ * class Collect extends ProcessProtocol {
+ *   out = '';
+ *   end: Failure | null = null;
+ *   override outReceived(data: Buffer): void { this.out += data.toString(); }
+ *   override processEnded(reason: Failure): void { this.end = reason; }
+ * }
  * const reactor = new MemoryReactor();
- * const proto = new MyProcessProtocol();
+ * const proto = new Collect();
  * reactor.spawnProcess(proto, 'cat');
  * const t = reactor.spawnedProcesses[0].transport;
+ * proto.transport!.write(Buffer.from('to cat'));
+ * expect(t.value(0).toString()).toBe('to cat');
  * t.childDataReceived(1, Buffer.from('hi'));
- * t.childConnectionLost(0); t.childConnectionLost(1); t.childConnectionLost(2);
- * t.exit(0); // processExited, then processEnded (ProcessDone)
+ * t.exit(0); // processExited now; processEnded once every pipe is lost
+ * expect(proto.end).toBeNull();
+ * for (const fd of [0, 1, 2]) t.childConnectionLost(fd);
+ * expect(proto.out).toBe('hi');
+ * expect(proto.end!.value).toBeInstanceOf(Error);
  * ```
  */
 export class FakeProcessTransport implements IProcessTransport {
