@@ -194,7 +194,12 @@ export class PTYProcess implements IProcessTransport {
   signalProcess(signalID: SignalID): void {
     const sig = signalName(signalID);
     if (this.#child === null || this.#reaped || this.pid === null) throw new ProcessExitedAlready();
-    process.kill(this.pid, sig);
+    try {
+      process.kill(this.pid, sig);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') throw new ProcessExitedAlready(undefined, { cause: err });
+      throw err;
+    }
   }
   /** Resize the terminal (torsion's addition). */
   resize(cols: number, rows: number): void {
@@ -233,8 +238,20 @@ export class PTYProcess implements IProcessTransport {
   stopProducing(): void {
     this.loseConnection();
   }
-  /** Accepted for the contract; the terminal has no write buffer torsion can see. */
-  setWriteBufferLimits(_high?: number, _low?: number): void {}
+  /**
+   * Checked as on every transport (RangeError unless high >= low >= 0) and
+   * kept, but never acted on: node-pty does not expose its write buffer.
+   */
+  setWriteBufferLimits(high?: number, low?: number): void {
+    if (high !== undefined) checkCount('high', high);
+    if (low !== undefined) checkCount('low', low);
+    const h = high ?? (low === undefined ? 64 * 1024 : 4 * low);
+    const l = low ?? Math.floor(h / 4);
+    if (!(h >= l)) throw new ArgRangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
+    this.writeBufferLimits = [h, l];
+  }
+  /** The limits last set with setWriteBufferLimits. */
+  writeBufferLimits: [number, number] = [64 * 1024, 16 * 1024];
   /** Always 0 (node-pty does not expose its buffer). */
   getWriteBufferSize(): number {
     return 0;
