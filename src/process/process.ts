@@ -37,17 +37,16 @@ export type ProcessReactor = IReactorFDSet & {
 
 const PIPE = Symbol('torsion.process.pipe');
 type PipeSocket = net.Socket & { [PIPE]?: ChildPipe };
-const realResume = net.Socket.prototype.resume;
 
 /**
  * Node's child_process resumes every readable stdio stream when the child
  * exits (its flushStdio): a pipe the protocol paused must stay paused, so a
- * pipe socket resumes only while its pipe is in the reactor's reader set.
+ * resume that the reactor's reader set did not ask for is undone at once
+ * (the 'resume' event comes before the stream flows).
  */
-function guardedResume(this: PipeSocket): net.Socket {
+function onPipeResume(this: PipeSocket): void {
   const pipe = this[PIPE];
-  if (pipe === undefined || pipe.reading) realResume.call(this);
-  return this;
+  if (pipe !== undefined && pipe.kind === 'r' && !pipe.reading && !this.destroyed) this.pause();
 }
 
 /**
@@ -71,7 +70,6 @@ export class ChildPipe implements IHandleDescriptor {
     readonly socket: PipeSocket,
   ) {
     socket[PIPE] = this;
-    socket.resume = guardedResume;
   }
 
   /** The OS fd of the parent's end, or -1. */
@@ -90,7 +88,7 @@ export class ChildPipe implements IHandleDescriptor {
   /** Reactor hook (see IHandleDescriptor). @hidden */
   _startReadingHandle(): void {
     this.reading = true;
-    if (!this.socket.destroyed) realResume.call(this.socket);
+    if (!this.socket.destroyed) this.socket.resume();
   }
   /** Reactor hook (see IHandleDescriptor). @hidden */
   _stopReadingHandle(): void {
@@ -199,9 +197,10 @@ export class Process implements IProcessTransport, Flushable {
         socket.on('error', onPipeError);
         if (kind === 'w') socket.on('finish', onWriterFinish);
         if (socket.readable) {
+          socket.on('resume', onPipeResume);
           socket.on('data', onPipeData);
           if (kind === 'r') this.#reactor.addReader(pipe);
-          else realResume.call(socket); // a 'w' pipe reads only to see the child close its end
+          else socket.resume(); // a 'w' pipe reads only to see the child close its end
         }
       }
       this.pid = child.pid ?? null;
