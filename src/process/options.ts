@@ -195,13 +195,14 @@ export function findExecutable(
   let sawDenied = false;
   for (const dir of pathVar.split(':')) {
     const candidate = nodePath.resolve(base, dir === '' ? '.' : dir, executable);
-    let st: fs.Stats;
+    // No exception per missing entry: a PATH of a dozen directories is the common case.
+    let st: fs.Stats | undefined;
     try {
-      st = fs.statSync(candidate);
+      st = fs.statSync(candidate, { throwIfNoEntry: false });
     } catch {
-      continue;
+      continue; // ENOTDIR, EACCES on a directory of PATH: not there
     }
-    if (!st.isFile()) continue;
+    if (st === undefined || !st.isFile()) continue;
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
       return candidate;
