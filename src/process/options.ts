@@ -19,6 +19,9 @@ export const DEFAULT_CHILD_FDS: ChildFDs = Object.freeze({ 0: 'w', 1: 'r', 2: 'r
 /** The highest child fd accepted in `childFDs` (Node builds an stdio array that long). */
 const MAX_CHILD_FD = 1023;
 
+/** The default descriptors, checked once (never mutated: readers only). */
+let DEFAULT_FD_MAP: ReadonlyMap<number, 'r' | 'w' | number>;
+
 /** spawnProcess's arguments, checked and with their defaults. @internal */
 export interface SpawnArgs {
   executable: string;
@@ -160,7 +163,7 @@ export function checkSpawnArgs(executable: unknown, args: unknown, opts: unknown
   const usePTY = checkPTY(o.usePTY);
   const hasFDs = o.childFDs !== undefined && o.childFDs !== null;
   if (usePTY !== false && hasFDs) throw new ArgTypeError('childFDs is not supported with usePTY');
-  const childFDs = hasFDs ? checkChildFDs(o.childFDs) : checkChildFDs(DEFAULT_CHILD_FDS);
+  const childFDs = hasFDs ? checkChildFDs(o.childFDs) : DEFAULT_FD_MAP;
   return { executable, args: argv, env, path, uid, gid, usePTY, childFDs };
 }
 
@@ -236,3 +239,5 @@ export function signalNumber(name: string): number | null {
   const n = (osConstants.signals as Record<string, number>)[name];
   return n === undefined ? null : n;
 }
+
+DEFAULT_FD_MAP = checkChildFDs(DEFAULT_CHILD_FDS);
