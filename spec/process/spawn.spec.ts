@@ -112,6 +112,17 @@ describe('spawnProcess: how the child ends', () => {
     expect(reason.signal).toBe(name);
   });
 
+  it('signalProcess, closeChildFD and writeToChild check their argument types', async () => {
+    const p = sh('exec sleep 30');
+    expect(() => p.process.signalProcess(99)).toThrow(RangeError);
+    expect(() => p.process.signalProcess(null as never)).toThrow(TypeError);
+    expect(() => p.process.closeChildFD('1' as never)).toThrow(TypeError);
+    expect(() => p.process.writeToChild('0' as never, Buffer.from('x'))).toThrow(TypeError);
+    expect(() => p.process.writeSequence('x' as never)).toThrow(TypeError);
+    p.process.signalProcess('KILL');
+    await p.ended;
+  });
+
   it('signalProcess after the child was reaped throws ProcessExitedAlready; an unknown name is a TypeError', async () => {
     const p = sh('exit 0');
     expect(() => p.process.signalProcess('NOPE' as never)).toThrow(TypeError);

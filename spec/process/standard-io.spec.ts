@@ -4,7 +4,9 @@
  */
 import * as path from 'node:path';
 import { ProcessDone } from '../../src/errors';
+import { Protocol } from '../../src/protocol';
 import type { Reactor } from '../../src/reactor';
+import { StandardIO } from '../../src/stdio';
 import { Recorder, startReactor } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -22,6 +24,16 @@ function child(mode: string): Recorder {
   reactor.spawnProcess(p, process.execPath, ['node', '--require', 'tsx/cjs', CHILD, mode], { env: null, path: ROOT });
   return p;
 }
+
+describe('StandardIO: bad arguments', () => {
+  it('refuses a protocol without makeConnection and bad fds with typed errors, before touching stdio', () => {
+    expect(() => new StandardIO(null as never)).toThrow(TypeError);
+    expect(() => new StandardIO({} as never)).toThrow(TypeError);
+    expect(() => new StandardIO(new Protocol(), { stdin: -1 })).toThrow(RangeError);
+    expect(() => new StandardIO(new Protocol(), { stdout: 'x' as never })).toThrow(TypeError);
+    expect(() => new StandardIO(new Protocol(), null as never)).toThrow(TypeError);
+  });
+});
 
 describe('StandardIO in a child process', () => {
   it('hands stdin to dataReceived and writes to stdout; stdin EOF ends a plain protocol with ConnectionDone', async () => {
@@ -51,6 +63,12 @@ describe('StandardIO in a child process', () => {
     await p.ended;
     expect(p.received(1).length).toBe(80 * 64 * 1024);
     expect(p.received(2).toString()).toBe('made\nlost:ConnectionDone\n');
+  });
+
+  it("the reactor's shutdown ends the connection with ConnectionLost", async () => {
+    const p = child('stop');
+    await p.ended;
+    expect(p.received(2).toString()).toBe('made\nlost:ConnectionLost\n');
   });
 
   it("the 'stdio:' server string gives a StandardIOEndpoint on the child's stdio", async () => {
