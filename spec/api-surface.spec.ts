@@ -20,6 +20,9 @@ import * as wire from '../src/protocols/wire';
 // raw-fd family
 import * as fdesc from '../src/fdesc';
 import * as unix from '../src/unix'; // unix
+// processes family
+import * as processSubpath from '../src/process';
+import * as stdio from '../src/stdio';
 
 const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion', root, ['reactor', 'Reactor', 'Deferred', 'Failure', 'succeed', 'fail', 'gatherResults', 'Protocol', 'Factory',
@@ -52,6 +55,13 @@ const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   // unix
   ['torsion/unix', unix, ['Connector', 'Client', 'Server', 'Port', 'DatagramPort', 'ConnectedDatagramPort', 'connectUNIX',
     'listenUNIX', 'FilesystemLock', 'isLocked']],
+  // processes family
+  ['torsion/process', processSubpath, ['Process', 'PTYProcess', 'spawnProcess', 'SubprocessProtocol', 'subprocessExec']],
+  ['torsion/stdio', stdio, ['StandardIO']],
+  ['torsion (processes)', root, ['SubprocessProtocol']],
+  ['torsion/endpoints (processes)', endpoints, ['ProcessEndpoint', 'StandardIOEndpoint']],
+  ['torsion/address (processes)', address, ['ProcessAddress']],
+  ['torsion/testing (processes)', testing, ['FakeProcessTransport']],
 ];
 
 describe('the public names of API.md', () => {

@@ -85,3 +85,20 @@ export function ipAddress(type: IPType, host: string, port: number, family?: str
   const v6 = family === 'IPv6' || family === 6 || (family === undefined && host.includes(':'));
   return v6 ? new IPv6Address(type, host, port) : new IPv4Address(type, host, port);
 }
+
+// ---- processes -------------------------------------------------------------
+
+/** The address of a process transport (both ends): Twisted's `_ProcessAddress`. */
+export class ProcessAddress implements IAddress {
+  /** {@inheritDoc torsion/interfaces!IAddress.type} */
+  readonly type = 'PROCESS';
+  constructor() {
+    Object.freeze(this);
+  }
+  equals(other: unknown): boolean {
+    return other instanceof ProcessAddress;
+  }
+  toString(): string {
+    return 'ProcessAddress()';
+  }
+}

@@ -163,7 +163,7 @@ describe('serverFromString', () => {
     expect(err.message).toMatch(message);
   });
 
-  it.each(['ssl:443:privateKey=key.pem', 'systemd:domain=INET:index=0', 'stdio:'])(
+  it.each(['ssl:443:privateKey=key.pem', 'systemd:domain=INET:index=0'])(
     'names %s as not supported yet',
     (description) => {
       const err = refused(() => serverFromString(reactor, description));

@@ -9,6 +9,8 @@ import type { IStreamClientEndpoint, IStreamServerEndpoint } from '../interfaces
 import type { IReactorTCP } from '../interfaces/tcp';
 import { EndpointParseError } from './errors';
 import { type ParsedDescription, parseDescription } from './parser';
+import type { IReactorFDSet } from '../interfaces/fdset';
+import { StandardIOEndpoint } from './process';
 import { TCP4ClientEndpoint, TCP4ServerEndpoint, TCP6ClientEndpoint, TCP6ServerEndpoint } from './tcp';
 // ---- unix ----
 import type { IReactorUNIX } from '../interfaces/unix';
@@ -18,12 +20,12 @@ import { UNIXClientEndpoint, UNIXServerEndpoint } from './unix';
 /** The prefixes clientFromString understands. */
 export const CLIENT_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'unix']);
 /** The prefixes serverFromString understands. */
-export const SERVER_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'unix']);
+export const SERVER_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'unix', 'stdio']);
 
 // Twisted endpoint types torsion does not provide yet: named in the error
 // so that a Twisted user learns it is missing, not misspelt.
 const NOT_YET_CLIENT = new Set(['ssl', 'tls']);
-const NOT_YET_SERVER = new Set(['ssl', 'tls', 'systemd', 'stdio']);
+const NOT_YET_SERVER = new Set(['ssl', 'tls', 'systemd']);
 
 /**
  * Build a client endpoint from a description (the prefix is
@@ -81,7 +83,9 @@ export function clientFromString(reactor: IReactorTCP, description: string): ISt
  *   `backlog=N` (default 50), also positionally as `tcp:PORT:IP:N`:
  *   a {@link TCP4ServerEndpoint}.
  * - `tcp6:` with the same fields, interface default `::`:
- *   a {@link TCP6ServerEndpoint}. Escape the colons of an IPv6 interface:
+ *   a {@link TCP6ServerEndpoint}.
+ * - `stdio:` (no fields): a {@link StandardIOEndpoint} on this process's
+ *   stdin/stdout. Escape the colons of an IPv6 interface:
  *   `tcp6:8080:interface=\:\:1`.
  * - `unix:PATH`, plus optional `mode=OCTAL` (default 666), `backlog=N` and
  *   `lockfile=0|1` (wantPID; default 1, ignored for abstract names), also
@@ -99,6 +103,12 @@ export function serverFromString(reactor: IReactorTCP, description: string): ISt
   const parsed = parseDescription(description);
   const type = endpointType(parsed, description, SERVER_ENDPOINT_TYPES, NOT_YET_SERVER, 'server');
   if (type === 'unix') return unixServerFromString(reactor, parsed, description);
+  // processes family: `stdio:` takes no fields.
+  if (type === 'stdio') {
+    new Fields(parsed, description, []);
+    if (parsed.args.some((a) => a !== '')) throw new EndpointParseError('TOO_MANY_FIELDS', "'stdio:' takes no fields", description);
+    return new StandardIOEndpoint(reactor as unknown as IReactorFDSet);
+  }
   const order = ['port', 'interface', 'backlog'];
   const fields = new Fields(parsed, description, order);
   if (parsed.args.length > order.length) fields.tooMany('port, interface and backlog');

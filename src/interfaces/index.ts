@@ -15,11 +15,14 @@ export * from './tcp';
 export * from './endpoints';
 export * from './logger';
 export * from './unix'; // unix
+// processes
+export * from './process';
 import type { IReactorTime } from './time';
 import type { IReactorCore } from './core';
 import type { IReactorFDSet } from './fdset';
 import type { IReactorTCP } from './tcp';
 import type { IReactorUNIX } from './unix'; // unix
+import type { IReactorProcess } from './process';
 
 /** What the real reactor provides. */
-export interface IReactor extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX {}
+export interface IReactor extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX, IReactorProcess {}

@@ -1,6 +1,7 @@
 import type { Failure } from '../defer/failure';
 import { thrownIn } from '../guard';
 import type { IAddress } from '../interfaces/address';
+import type { IProcessProtocol, IProcessTransport } from '../interfaces/process';
 import type { IProtocol } from '../interfaces/protocol';
 import type { ITCPTransport, ITransport } from '../interfaces/transport';
 import type { Factory } from './factory';
@@ -120,14 +121,22 @@ export class DatagramProtocol {
 }
 
 /**
- * A child process protocol. Grammar: `makeConnection -> connectionMade ->
- * (outReceived | errReceived | *ConnectionLost)* -> processExited -> processEnded`.
+ * A child process protocol (Twisted's `ProcessProtocol`): subclass it and
+ * override the callbacks you need. The call grammar is written on
+ * {@link IProcessProtocol}; `connectionMade` runs from makeConnection.
+ *
+ * @example
+ * class Collect extends ProcessProtocol {
+ *   out: Buffer[] = [];
+ *   override outReceived(data: Buffer): void { this.out.push(data); }
+ *   override processEnded(reason: Failure): void { console.log(reason.value); }
+ * }
  */
-export class ProcessProtocol {
+export class ProcessProtocol implements IProcessProtocol {
   /** The process transport, set by makeConnection. */
-  transport: unknown = null;
+  transport: IProcessTransport | null = null;
   /** Attach the transport and call connectionMade(). */
-  makeConnection(transport: unknown): void {
+  makeConnection(transport: IProcessTransport): void {
     this.transport = transport;
     try {
       return this.connectionMade();
@@ -136,25 +145,31 @@ export class ProcessProtocol {
       throw err;
     }
   }
+  /** The child started (or failed to start: then processEnded follows). Default: nothing. */
   connectionMade(): void {}
-  /** Routes fd 1 to outReceived and fd 2 to errReceived. */
+  /** Routes fd 1 to outReceived and fd 2 to errReceived; other fds are ignored. */
   childDataReceived(childFD: number, data: Buffer): void {
-    if (childFD === 1) this.outReceived(data);
-    else if (childFD === 2) this.errReceived(data);
+    if (childFD === 1) return this.outReceived(data);
+    if (childFD === 2) return this.errReceived(data);
   }
+  /** The child wrote `data` to its stdout. Default: nothing. */
   outReceived(_data: Buffer): void {}
+  /** The child wrote `data` to its stderr. Default: nothing. */
   errReceived(_data: Buffer): void {}
-  /** Routes fd 0/1/2 to in/out/errConnectionLost. */
+  /** Routes fd 0/1/2 to in/out/errConnectionLost; other fds are ignored. */
   childConnectionLost(childFD: number): void {
-    if (childFD === 0) this.inConnectionLost();
-    else if (childFD === 1) this.outConnectionLost();
-    else if (childFD === 2) this.errConnectionLost();
+    if (childFD === 0) return this.inConnectionLost();
+    if (childFD === 1) return this.outConnectionLost();
+    if (childFD === 2) return this.errConnectionLost();
   }
+  /** The child's stdin is closed. Default: nothing. */
   inConnectionLost(): void {}
+  /** The child's stdout is closed. Default: nothing. */
   outConnectionLost(): void {}
+  /** The child's stderr is closed. Default: nothing. */
   errConnectionLost(): void {}
-  /** The process exited (ProcessDone or ProcessTerminated). */
+  /** The process exited (reason.value: ProcessDone or ProcessTerminated). Default: nothing. */
   processExited(_reason: Failure): void {}
-  /** The process exited and all its pipes are closed. */
+  /** The process exited and all its pipes are closed: the last call. Default: nothing. */
   processEnded(_reason: Failure): void {}
 }

@@ -16,6 +16,9 @@ import type { IReactorTime } from '../interfaces/time';
 import type { Connector } from '../tcp/connector';
 import type { Port } from '../tcp/port';
 import { connectTCP, listenTCP } from '../tcp/reactor-tcp';
+// processes family
+import type { IProcessProtocol, IProcessTransport, IReactorProcess, SpawnProcessOptions } from '../interfaces/process';
+import { spawnProcess } from '../process/spawn';
 import { guardApply, guardCall, loggingOwner } from '../guard';
 import { Logger } from '../logger';
 import { checkFunction, checkString, describe, ArgTypeError, ArgRangeError } from '../validate';
@@ -73,7 +76,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * await r.run();
  * ```
  */
-export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX, IReactorUNIXDatagram {
+export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX, IReactorUNIXDatagram, IReactorProcess {
   /** Where the reactor logs what it cannot raise. */
   protected readonly log = new Logger('torsion.reactor');
   /** Logs the failures of callbacks that have nothing to end (guard.ts). */
@@ -363,6 +366,26 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
     return connectUNIXDatagram(address, protocol, options);
   }
   // ---- end unix ----
+
+
+  // ---- IReactorProcess (processes family) --------------------------------------
+
+  /**
+   * Start a child process and connect `processProtocol` to it (see
+   * {@link IReactorProcess.spawnProcess}). **Without `opts.env` the child gets
+   * an EMPTY environment** (Twisted's default); `env: null` inherits
+   * `process.env`.
+   * @throws TypeError/RangeError for bad arguments; FeatureUnavailableError
+   *   for `usePTY` without `node-pty`.
+   */
+  spawnProcess(
+    processProtocol: IProcessProtocol,
+    executable: string,
+    args?: readonly string[],
+    opts?: SpawnProcessOptions,
+  ): IProcessTransport {
+    return spawnProcess(this, processProtocol, executable, args, opts);
+  }
 
   // ---- hooks for transports ----------------------------------------------------
 

@@ -24,7 +24,9 @@ export type {
   UNIXClientRecord,
   UNIXServerRecord,
   RecordedCall,
+  SpawnedProcessRecord,
 } from './memory-reactor';
+export { FakeProcessTransport } from './fake-process-transport';
 export { MemoryReactorClock, RaisingMemoryReactor } from './memory-reactor-clock';
 export { FakeTransport } from './fake-transport';
 export type { FakeTransportOptions } from './fake-transport';

@@ -9,7 +9,10 @@ import { IPv4Address, IPv6Address, UNIXAddress } from '../address';
 import type { Deferred } from '../defer/deferred';
 import { succeed } from '../defer';
 import { ReactorAlreadyRunning } from '../errors';
-import { guardApply, LOG_ONLY } from '../guard';
+import { guardApply, guardMakeConnection, LOG_ONLY } from '../guard';
+import type { ChildFDs, IProcessProtocol, IReactorProcess, PTYOptions, SpawnProcessOptions } from '../interfaces/process';
+import { checkProcessProtocol, checkSpawnArgs } from '../process/options';
+import { FakeProcessTransport } from './fake-process-transport';
 import type { IAddress } from '../interfaces/address';
 import type { IConnector, IListeningPort, ConnectorState } from '../interfaces/connector';
 import type { EventPhase, IReactorCore, TriggerId } from '../interfaces/core';
@@ -60,6 +63,24 @@ export interface UNIXServerRecord {
   backlog: number;
   mode: number;
   wantPID: boolean;
+}
+
+// ---- processes family ----
+/** One spawnProcess call, as recorded in {@link MemoryReactor.spawnedProcesses}. */
+export interface SpawnedProcessRecord {
+  processProtocol: IProcessProtocol;
+  executable: string;
+  /** The arguments after defaults (`[executable]` when omitted). */
+  args: readonly string[];
+  /** The environment asked for: `{}` by default (empty), null to inherit. */
+  env: Readonly<Record<string, string>> | null;
+  path: string | null;
+  uid: number | null;
+  gid: number | null;
+  usePTY: boolean | PTYOptions;
+  childFDs: ChildFDs;
+  /** The fake transport handed to the protocol. */
+  transport: FakeProcessTransport;
 }
 
 /** A function and its arguments, as stored for callWhenRunning and triggers. */
@@ -151,7 +172,7 @@ const PHASES: readonly EventPhase[] = ['before', 'during', 'after'];
  * It has no clock: use {@link MemoryReactorClock} for code that also calls
  * callLater. `resolve` and `fireSystemEvent` throw (as in Twisted).
  */
-export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
+export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP, IReactorProcess {
   /** True while run() runs the callWhenRunning hooks. */
   running = false;
   /** True once run() was called. */
@@ -172,6 +193,8 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
   readonly unixClients: UNIXClientRecord[] = [];
   /** Every listenUNIX call, in order. */
   readonly unixServers: UNIXServerRecord[] = [];
+  /** Every spawnProcess call, in order (processes family). */
+  readonly spawnedProcesses: SpawnedProcessRecord[] = [];
   /** The connectors handed out, parallel to tcpClients/unixClients in call order. */
   readonly connectors: FakeConnector[] = [];
   /** The reader set. */
@@ -255,6 +278,40 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
   /** Not supported. @throws Error: there is no loop to iterate. */
   iterate(_delay?: number): void {
     throw new Error('MemoryReactor has no event loop to iterate; drive the code under test directly');
+  }
+
+  // ---- IReactorProcess (processes family) ------------------------------------
+
+  /**
+   * Check the arguments as the real reactor does (without the node-pty
+   * check), record the call and connect the protocol to a
+   * {@link FakeProcessTransport} (makeConnection, guarded). Returns it.
+   */
+  spawnProcess(
+    processProtocol: IProcessProtocol,
+    executable: string,
+    args?: readonly string[],
+    opts: SpawnProcessOptions = {},
+  ): FakeProcessTransport {
+    checkProcessProtocol(processProtocol);
+    const a = checkSpawnArgs(executable, args, opts);
+    const childFDs: Record<number, 'r' | 'w' | number> = {};
+    for (const [fd, v] of a.childFDs) childFDs[fd] = v;
+    const transport = new FakeProcessTransport(processProtocol, a.childFDs);
+    this.spawnedProcesses.push({
+      processProtocol,
+      executable: a.executable,
+      args: a.args,
+      env: a.env,
+      path: a.path,
+      uid: a.uid,
+      gid: a.gid,
+      usePTY: opts.usePTY ?? false,
+      childFDs,
+      transport,
+    });
+    guardMakeConnection(transport, processProtocol, transport);
+    return transport;
   }
 
   // ---- IReactorTCP / IReactorUNIX ------------------------------------------
