@@ -14,10 +14,14 @@ export * from './connector';
 export * from './tcp';
 export * from './endpoints';
 export * from './logger';
+// udp
+export * from './udp';
 import type { IReactorTime } from './time';
 import type { IReactorCore } from './core';
 import type { IReactorFDSet } from './fdset';
 import type { IReactorTCP } from './tcp';
+// udp
+import type { IReactorMulticast, IReactorUDP } from './udp';
 
 /** What the real reactor provides. */
-export interface IReactor extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP {}
+export interface IReactor extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUDP, IReactorMulticast {}

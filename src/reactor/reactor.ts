@@ -16,6 +16,11 @@ import type { IReactorTime } from '../interfaces/time';
 import type { Connector } from '../tcp/connector';
 import type { Port } from '../tcp/port';
 import { connectTCP, listenTCP } from '../tcp/reactor-tcp';
+// udp
+import type { IDatagramProtocol, IReactorMulticast, IReactorUDP, ListenMulticastOptions, ListenUDPOptions } from '../interfaces/udp';
+import { listenMulticast, listenUDP } from '../udp/listen';
+import type { MulticastPort } from '../udp/multicast';
+import type { Port as UDPPort } from '../udp/port';
 import { guardApply, guardCall, loggingOwner } from '../guard';
 import { Logger } from '../logger';
 import { checkFunction, checkString, describe, ArgTypeError, ArgRangeError } from '../validate';
@@ -65,7 +70,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * await r.run();
  * ```
  */
-export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP {
+export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUDP, IReactorMulticast {
   /** Where the reactor logs what it cannot raise. */
   protected readonly log = new Logger('torsion.reactor');
   /** Logs the failures of callbacks that have nothing to end (guard.ts). */
@@ -317,6 +322,28 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
    */
   listenTCP(port: number, factory: IProtocolFactory, options?: ListenTCPOptions): Port {
     return listenTCP(this, port, factory, options);
+  }
+
+  // ---- IReactorUDP / IReactorMulticast (udp) ---------------------------------------
+
+  /**
+   * Bind a UDP port (0 for any free port) and start `protocol` on it,
+   * synchronously (`makeConnection` -> `startProtocol` inside the call).
+   * @throws CannotListenError when the address cannot be bound;
+   * InvalidAddressError for a host name as interface; RuntimeError if the
+   * protocol is attached already; TypeError/RangeError for bad arguments.
+   */
+  listenUDP(port: number, protocol: IDatagramProtocol, options?: ListenUDPOptions): UDPPort {
+    return listenUDP(this, port, protocol, options);
+  }
+
+  /**
+   * listenUDP with the multicast methods (joinGroup, setTTL, ...) and
+   * `listenMultiple` (SO_REUSEADDR).
+   * @throws as listenUDP.
+   */
+  listenMulticast(port: number, protocol: IDatagramProtocol, options?: ListenMulticastOptions): MulticastPort {
+    return listenMulticast(this, port, protocol, options);
   }
 
   // ---- hooks for transports ----------------------------------------------------

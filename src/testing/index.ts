@@ -24,7 +24,11 @@ export type {
   UNIXClientRecord,
   UNIXServerRecord,
   RecordedCall,
+  UDPPortRecord,
 } from './memory-reactor';
+// udp
+export { FakeDatagramTransport } from './fake-datagram';
+export type { FakeDatagramTransportOptions, WrittenDatagram } from './fake-datagram';
 export { MemoryReactorClock, RaisingMemoryReactor } from './memory-reactor-clock';
 export { FakeTransport } from './fake-transport';
 export type { FakeTransportOptions } from './fake-transport';
