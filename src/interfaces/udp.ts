@@ -116,10 +116,16 @@ export interface IMulticastTransport extends IUDPTransport {
 }
 
 /** A listening UDP port: both the listening port and its protocol's transport. */
-export type IUDPListeningPort = IListeningPort & IUDPTransport;
+export interface IUDPListeningPort extends IListeningPort, IUDPTransport {
+  /** The bound address, type `'UDP'`. */
+  getHost(): IPv4Address | IPv6Address;
+}
 
 /** A listening multicast port. */
-export type IMulticastListeningPort = IListeningPort & IMulticastTransport;
+export interface IMulticastListeningPort extends IListeningPort, IMulticastTransport {
+  /** The bound address, type `'UDP'`. */
+  getHost(): IPv4Address | IPv6Address;
+}
 
 /** UDP. */
 export interface IReactorUDP {
