@@ -41,16 +41,13 @@ export class MulticastPort extends Port implements IMulticastTransport {
     checkString('addr', addr);
     checkString('iface', iface);
     const out = new Deferred<void>();
-    const failed = (f: Failure): void => {
-      out.errback(
-        new MulticastJoinError(addr, iface, {
-          cause: f.value,
-          message: join
-            ? undefined
-            : `Couldn't leave multicast group ${addr} on ${iface || 'the default interface'}: ${String((f.value as Error)?.message ?? f.value)}`,
-        }),
-      );
+    const fail = (cause: unknown): void => {
+      const message = join
+        ? undefined
+        : `Couldn't leave multicast group ${addr} on ${iface || 'the default interface'}: ${String((cause as Error)?.message ?? cause)}`;
+      out.errback(new MulticastJoinError(addr, iface, { cause, message }));
     };
+    const failed = (f: Failure): void => fail(f.value);
     this.reactor.resolve(addr).addCallbacks((group: string) => {
       const ifaceD = iface === '' ? succeed('') : this.reactor.resolve(iface);
       ifaceD.addCallbacks((ifaceIp: string) => {
