@@ -56,7 +56,7 @@ export class MulticastPort extends Port implements IMulticastTransport {
           if (join) sock.addMembership(group, ifaceIp === '' ? undefined : ifaceIp);
           else sock.dropMembership(group, ifaceIp === '' ? undefined : ifaceIp);
         } catch (err) {
-          out.errback(new MulticastJoinError(addr, iface, { cause: err }));
+          fail(err);
           return;
         }
         out.callback(undefined);
