@@ -128,6 +128,7 @@ describe('torsion/udp Port on real sockets', () => {
       override datagramReceived(data: Buffer): void {
         got.push(data.toString());
         if (data.toString() === 'throw') throw new Error('boom');
+        // biome-ignore lint/correctness/noVoidTypeReturn: an async-style callback returning a rejected Promise
         if (data.toString() === 'reject') return Promise.reject(new Error('async boom')) as unknown as undefined;
       }
     }
