@@ -54,13 +54,16 @@ export interface UDPHarness {
   teardown(): Promise<void>;
 }
 
-/** Wait until `cond()` holds, turn by turn (no fixed sleep); fail after `turns` turns. */
-export async function until(cond: () => boolean, what: string, turns = 5000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (cond()) return;
+/**
+ * Wait until `cond()` holds, checking once per event-loop turn (no fixed
+ * sleep); fail after `seconds` (a bound for a hang, never a measurement).
+ */
+export async function until(cond: () => boolean, what: string, seconds = 10): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
     await new Promise((r) => setImmediate(r));
   }
-  throw new Error(`never happened: ${what}`);
 }
 
 /** The real reactor, a node:dgram peer on 127.0.0.1. */
