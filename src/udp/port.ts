@@ -147,6 +147,8 @@ export class Port implements IListeningPort, IUDPTransport, IHandleDescriptor {
   readonly #addrs = new Map<number, IPv4Address | IPv6Address>();
   /** The last address object a write was checked for (frozen, so identity is enough). */
   #lastTarget: IPv4Address | IPv6Address | null = null;
+  /** The last host of a [host, port] pair a write was checked for. */
+  #lastHost: string | null = null;
   /** Logs the failures of the protocol's callbacks (guard.ts): the port keeps reading. */
   readonly #guard: GuardOwner = loggingOwner(log, () => ` of ${this.logPrefix()}`);
   readonly #sent = (err: Error | null): void => {
@@ -270,9 +272,14 @@ export class Port implements IListeningPort, IUDPTransport, IHandleDescriptor {
       // An address object this port made from a peer, or checked already.
       host = (addr as IPv4Address).host;
       port = (addr as IPv4Address).port;
+    } else if (Array.isArray(addr) && addr[0] === this.#lastHost && isPeerPort(addr[1])) {
+      // A [host, port] pair naming the host checked last (strings are immutable).
+      host = addr[0];
+      port = addr[1];
     } else {
       [host, port] = checkTarget(addr, this._ipv6);
       if (addr instanceof IPv4Address || addr instanceof IPv6Address) this.#lastTarget = addr;
+      else if (host === (addr as readonly [string, number])[0]) this.#lastHost = host;
     }
     if (sock === null || this.disconnecting) {
       this.#dropClosed();
@@ -484,6 +491,11 @@ export class Port implements IListeningPort, IUDPTransport, IHandleDescriptor {
 function ipv6Address(host: string, port: number): IPv6Address {
   const pct = host.indexOf('%');
   return new IPv6Address('UDP', host, port, 0, pct < 0 ? 0 : host.slice(pct + 1));
+}
+
+/** A port a datagram can go to: an integer in 1-65535. */
+function isPeerPort(p: unknown): p is number {
+  return typeof p === 'number' && (p | 0) === p && p > 0 && p < 65536;
 }
 
 /** Whether dgram bound the socket (address() throws when it did not). */
