@@ -46,10 +46,23 @@ export interface WrittenDatagram {
  * A recording UDP (and multicast) transport.
  *
  * @example
- * const t = new FakeDatagramTransport();
+ * ```ts
+ * import { IPv4Address } from 'torsion/address';
+ * import { DatagramProtocol } from 'torsion/protocol';
+ * import { FakeDatagramTransport } from 'torsion/testing';
+ *
+ * class Echo extends DatagramProtocol {
+ *   override datagramReceived(data: Buffer, addr: IPv4Address): void {
+ *     this.transport!.write(data, addr);
+ *   }
+ * }
+ * const proto = new Echo();
+ * const t = new FakeDatagramTransport({ protocol: proto });
  * proto.makeConnection(t);
- * proto.datagramReceived(Buffer.from('ping'), new IPv4Address('UDP', '10.0.0.1', 9));
- * t.written; // [{ data: <Buffer 70 69 6e 67>, addr: IPv4Address(... '10.0.0.1', 9) }]
+ * const peer = new IPv4Address('UDP', '10.0.0.1', 9);
+ * proto.datagramReceived(Buffer.from('ping'), peer);
+ * expect(t.written).toEqual([{ data: Buffer.from('ping'), addr: peer }]);
+ * ```
  */
 export class FakeDatagramTransport implements IMulticastTransport, IListeningPort {
   /** Every datagram written, in order (writeSequence's joined). */

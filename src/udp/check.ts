@@ -18,7 +18,7 @@ export const MAX_DATAGRAM_IPV6 = 65_527;
 /** Twisted's default `maxPacketSize`. */
 export const DEFAULT_MAX_PACKET_SIZE = 8192;
 
-/** listenUDP / listenMulticast options, checked and with defaults. @internal */
+/** listenUDP / listenMulticast options, checked and with defaults (what a Port is built from). */
 export interface UDPListenConfig {
   readonly interface: string;
   readonly maxPacketSize: number;

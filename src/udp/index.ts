@@ -10,4 +10,5 @@ export type { UDPReactor } from './port';
 export { MulticastPort } from './multicast';
 export { listenUDP, listenMulticast } from './listen';
 export type { ListenUDPOptions, ListenMulticastOptions, UDPAddress } from '../interfaces/udp';
+export type { UDPListenConfig } from './check';
 export { MAX_DATAGRAM_IPV4, MAX_DATAGRAM_IPV6, DEFAULT_MAX_PACKET_SIZE } from './check';

@@ -11,7 +11,7 @@ import { Port, type UDPReactor } from './port';
 
 /**
  * Bind `port` on `opts.interface` and start `protocol` on it (Twisted's
- * `listenUDP`); see {@link IReactorUDP.listenUDP}.
+ * `listenUDP`); see {@link torsion/interfaces!IReactorUDP.listenUDP}.
  * @throws CannotListenError, InvalidAddressError, RuntimeError,
  * FeatureUnavailableError, TypeError/RangeError.
  */
@@ -25,7 +25,7 @@ export function listenUDP(reactor: UDPReactor, port: number, protocol: IDatagram
 
 /**
  * listenUDP with the multicast methods and `listenMultiple` (Twisted's
- * `listenMulticast`); see {@link IReactorMulticast.listenMulticast}.
+ * `listenMulticast`); see {@link torsion/interfaces!IReactorMulticast.listenMulticast}.
  * @throws as {@link listenUDP}.
  */
 export function listenMulticast(

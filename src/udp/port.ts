@@ -324,8 +324,9 @@ export class Port implements IListeningPort, IUDPTransport, IHandleDescriptor {
   }
 
   /**
-   * {@inheritDoc torsion/interfaces!IUDPTransport.stopListening}
-   * A call while closing fires with the first, once the socket is closed.
+   * Stop reading, close the socket, run the protocol's `doStop()`, then
+   * fire. Again after that: an already fired Deferred; a call while closing
+   * fires with the first, once the socket is closed.
    */
   stopListening(): Deferred<void> {
     const d = new Deferred<void>();
