@@ -224,6 +224,23 @@ describe('torsion/udp Port on real sockets', () => {
     expect(port.connected).toBe(false);
   });
 
+  it('bad listenUDP arguments throw typed errors naming the argument, and the reactor keeps working', async () => {
+    const r = new DatagramRecorder();
+    expect(() => env.reactor.listenUDP(-1, r)).toThrow(RangeError);
+    expect(() => env.reactor.listenUDP(70000, r)).toThrow(/port must be an integer in 0-65535/);
+    expect(() => env.reactor.listenUDP('53' as unknown as number, r)).toThrow(TypeError);
+    expect(() => env.reactor.listenUDP(0, r, null as unknown as object)).toThrow(TypeError);
+    expect(() => env.reactor.listenUDP(0, null as unknown as DatagramRecorder)).toThrow(TypeError);
+    expect(() => env.reactor.listenUDP(0, r, { interface: 'example.com' })).toThrow(/IP address literal/);
+    expect(() => env.reactor.listenMulticast(0, r, { listenMultiple: 'yes' as unknown as boolean })).toThrow(TypeError);
+    expect(r.events).toEqual([]);
+    r.echo = true;
+    const port = env.reactor.listenUDP(0, r, { interface: '127.0.0.1' });
+    const p = await peer();
+    p.send(Buffer.from('alive'), port.getHost().port);
+    await until(() => p.got.length === 1, 'the echo');
+  });
+
   it('bad write arguments throw the contract errors (host name, wrong family, size, string)', () => {
     const port = env.reactor.listenUDP(0, new DatagramRecorder(), { interface: '127.0.0.1' });
     expect(() => port.write(Buffer.from('x'), ['example.com', 9])).toThrow(InvalidAddressError);

@@ -402,7 +402,11 @@ export class Port implements IListeningPort, IUDPTransport, IHandleDescriptor {
         // Already closed.
       }
     }
-    if (sock !== null) sock.port = null;
+    if (sock !== null) {
+      sock.port = null;
+      // Nothing may reach a closed port; an error event without a listener would throw.
+      sock.on('error', ignoreError);
+    }
     this.#held = [];
     this.#heldBytes = 0;
     this.#addrs.clear();
@@ -493,6 +497,8 @@ function ipv6Address(host: string, port: number): IPv6Address {
   const pct = host.indexOf('%');
   return new IPv6Address('UDP', host, port, 0, pct < 0 ? 0 : host.slice(pct + 1));
 }
+
+function ignoreError(): void {}
 
 /** A port a datagram can go to: an integer in 1-65535. */
 function isPeerPort(p: unknown): p is number {
