@@ -29,7 +29,13 @@ export class Peer {
   constructor(host = '127.0.0.1') {
     this.socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.socket.on('message', (data, rinfo) => this.got.push({ data, rinfo }));
-    this.ready = new Promise((r) => this.socket.bind(0, host, () => r()));
+    this.ready = new Promise((resolve, reject) => {
+      this.socket.once('error', reject);
+      this.socket.bind(0, host, () => {
+        this.socket.removeListener('error', reject);
+        resolve();
+      });
+    });
   }
   get port(): number {
     return this.socket.address().port;
@@ -38,6 +44,12 @@ export class Peer {
     this.socket.send(data, port, host);
   }
   close(): Promise<void> {
-    return new Promise((r) => this.socket.close(() => r()));
+    return new Promise((r) => {
+      try {
+        this.socket.close(() => r());
+      } catch {
+        r(); // never bound
+      }
+    });
   }
 }

@@ -1,4 +1,5 @@
 import * as dgram from 'node:dgram';
+import * as os from 'node:os';
 
 import { IPv4Address, IPv6Address } from '../../src/address';
 import { CannotListenError, InvalidAddressError, MessageLengthError } from '../../src/errors';
@@ -71,6 +72,31 @@ describe('torsion/udp Port on real sockets', () => {
     p.send(Buffer.from('mapped'), port.getHost().port);
     await until(() => p.got.length === 1, 'echo to the IPv4 peer');
     expect(r.datagrams[0]!.addr).toEqual(new IPv6Address('UDP', '::ffff:127.0.0.1', p.port));
+  });
+
+  it('a link-local IPv6 peer is reported with its zone in the host and the interface index as scopeID', async () => {
+    const ll = Object.entries(os.networkInterfaces())
+      .flatMap(([name, list]) => (list ?? []).map((i) => ({ name, ...i })))
+      .find((i) => i.family === 'IPv6' && i.address.startsWith('fe80:') && (i.scopeid ?? 0) > 0);
+    if (ll === undefined) {
+      console.log('link-local spec skipped: no interface with a link-local IPv6 address');
+      return;
+    }
+    const local = `${ll.address}%${ll.name}`;
+    const r = new DatagramRecorder();
+    r.echo = true;
+    const port = env.reactor.listenUDP(0, r, { interface: '::' });
+    const p = new Peer(local);
+    peers.push(p);
+    try {
+      await p.ready;
+    } catch (err) {
+      console.log(`link-local spec skipped: cannot bind ${local} (${String(err)})`);
+      return;
+    }
+    p.send(Buffer.from('zone'), port.getHost().port, local);
+    await until(() => p.got.length === 1, 'the echo to the link-local peer');
+    expect(r.datagrams[0]!.addr).toEqual(new IPv6Address('UDP', local, p.port, 0, ll.scopeid));
   });
 
   it('a port in use throws CannotListenError from listenUDP itself, with EADDRINUSE as cause, and starts nothing', () => {

@@ -14,6 +14,7 @@
  * @module
  */
 import * as dgram from 'node:dgram';
+import * as os from 'node:os';
 import { IPv4Address, IPv6Address } from '../address';
 import { Deferred } from '../defer/deferred';
 import { Failure } from '../defer/failure';
@@ -492,10 +493,31 @@ export class Port implements IListeningPort, IUDPTransport, IHandleDescriptor {
   }
 }
 
-/** An IPv6 peer address; a zone (`fe80::1%eth0`) becomes the scope id. */
+/** Interface name -> index, for zones of link-local peers (`%eth0`). */
+const scopeIds = new Map<string, number | string>();
+
+/**
+ * The scope id of a zone: its interface's index as Twisted reports it
+ * (from os.networkInterfaces), the number itself for a numeric zone, or the
+ * name when the interface is not known.
+ */
+function scopeIdOf(zone: string): number | string {
+  if (/^\d+$/.test(zone)) return Number(zone);
+  let id = scopeIds.get(zone);
+  if (id === undefined) {
+    const entry = os
+      .networkInterfaces()
+      [zone]?.find((i) => i.family === 'IPv6' && typeof i.scopeid === 'number' && i.scopeid > 0);
+    id = entry?.scopeid ?? zone;
+    scopeIds.set(zone, id);
+  }
+  return id;
+}
+
+/** An IPv6 peer address; a zone (`fe80::1%eth0`, kept in the host as Python does) gives the scope id. */
 function ipv6Address(host: string, port: number): IPv6Address {
   const pct = host.indexOf('%');
-  return new IPv6Address('UDP', host, port, 0, pct < 0 ? 0 : host.slice(pct + 1));
+  return new IPv6Address('UDP', host, port, 0, pct < 0 ? 0 : scopeIdOf(host.slice(pct + 1)));
 }
 
 function ignoreError(): void {}
