@@ -46,6 +46,25 @@ describe('DatagramProtocol', () => {
     expect(p.connectionRefused()).toBeUndefined();
   });
 
+  it('an async startProtocol that rejects is logged, not an unhandled rejection', async () => {
+    const env = startReactor();
+    class Late extends DatagramProtocol {
+      override async startProtocol(): Promise<void> {
+        throw new Error('late failure');
+      }
+    }
+    const [events, stop] = captureLogEvents();
+    try {
+      const port = env.reactor.listenUDP(0, new Late(), { interface: '127.0.0.1' });
+      await new Promise((r) => setImmediate(r));
+      expect(events.some((e) => e.failure !== undefined && /late failure/.test(e.failure.getErrorMessage()))).toBe(true);
+      await port.stopListening();
+    } finally {
+      stop();
+      await env.stop();
+    }
+  });
+
   it('a startProtocol that throws during listenUDP is logged; the port still listens and stops normally', async () => {
     const env = startReactor();
     class Bad extends DatagramProtocol {

@@ -117,7 +117,8 @@ export class DatagramProtocol<T extends IUDPTransport = IUDPTransport> implement
       throw new RuntimeError('This DatagramProtocol is already attached to a transport: use one instance per port');
     }
     this.transport = transport;
-    this.doStart();
+    // (Returned so that the port's guard watches an async startProtocol.)
+    return this.doStart();
   }
   /** Counted start; calls startProtocol on the first. */
   doStart(): void {
