@@ -23,30 +23,139 @@ import * as unix from '../src/unix'; // unix
 // processes family
 import * as processSubpath from '../src/process';
 import * as stdio from '../src/stdio';
+// udp
+import * as udp from '../src/udp';
 
 const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
-  ['torsion', root, ['reactor', 'Reactor', 'Deferred', 'Failure', 'succeed', 'fail', 'gatherResults', 'Protocol', 'Factory',
-    'ClientFactory', 'ServerFactory', 'ReconnectingClientFactory', 'DatagramProtocol', 'ProcessProtocol', 'LoopingCall',
-    'deferLater', 'react', 'LineReceiver', 'IPv4Address', 'IPv6Address', 'error']],
-  ['torsion/defer', defer, ['Deferred', 'DeferredList', 'gatherResults', 'race', 'succeed', 'fail', 'maybeDeferred',
-    'ensureDeferred', 'setDebugging', 'DeferredLock', 'DeferredSemaphore', 'DeferredQueue', 'CancelledError',
-    'AlreadyCalledError', 'TimeoutError', 'FirstError', 'QueueOverflow', 'QueueUnderflow']],
+  [
+    'torsion',
+    root,
+    [
+      'reactor',
+      'Reactor',
+      'Deferred',
+      'Failure',
+      'succeed',
+      'fail',
+      'gatherResults',
+      'Protocol',
+      'Factory',
+      'ClientFactory',
+      'ServerFactory',
+      'ReconnectingClientFactory',
+      'DatagramProtocol',
+      'ProcessProtocol',
+      'LoopingCall',
+      'deferLater',
+      'react',
+      'LineReceiver',
+      'IPv4Address',
+      'IPv6Address',
+      'error',
+    ],
+  ],
+  [
+    'torsion/defer',
+    defer,
+    [
+      'Deferred',
+      'DeferredList',
+      'gatherResults',
+      'race',
+      'succeed',
+      'fail',
+      'maybeDeferred',
+      'ensureDeferred',
+      'setDebugging',
+      'DeferredLock',
+      'DeferredSemaphore',
+      'DeferredQueue',
+      'CancelledError',
+      'AlreadyCalledError',
+      'TimeoutError',
+      'FirstError',
+      'QueueOverflow',
+      'QueueUnderflow',
+    ],
+  ],
   ['torsion/failure', failure, ['Failure']],
-  ['torsion/error', errors, ['ConnectError', 'ConnectionRefusedError', 'DNSLookupError', 'TimeoutError', 'UserError',
-    'NotConnectingError', 'NotListeningError', 'ConnectionDone', 'ConnectionLost', 'ConnectionAborted', 'CannotListenError',
-    'ConnectBindError', 'ServiceNameUnknownError', 'NoProtocol', 'ConnectingCancelledError', 'ReactorNotRunning',
-    'ReactorAlreadyRunning', 'ReactorNotRestartable', 'AlreadyCalled', 'AlreadyCancelled', 'ProcessDone', 'ProcessTerminated']],
-  ['torsion/protocol', protocol, ['Protocol', 'BufferedProtocol', 'Factory', 'ClientFactory', 'ServerFactory',
-    'ReconnectingClientFactory', 'DatagramProtocol', 'ProcessProtocol']],
+  [
+    'torsion/error',
+    errors,
+    [
+      'ConnectError',
+      'ConnectionRefusedError',
+      'DNSLookupError',
+      'TimeoutError',
+      'UserError',
+      'NotConnectingError',
+      'NotListeningError',
+      'ConnectionDone',
+      'ConnectionLost',
+      'ConnectionAborted',
+      'CannotListenError',
+      'ConnectBindError',
+      'ServiceNameUnknownError',
+      'NoProtocol',
+      'ConnectingCancelledError',
+      'ReactorNotRunning',
+      'ReactorAlreadyRunning',
+      'ReactorNotRestartable',
+      'AlreadyCalled',
+      'AlreadyCancelled',
+      'ProcessDone',
+      'ProcessTerminated',
+    ],
+  ],
+  [
+    'torsion/protocol',
+    protocol,
+    [
+      'Protocol',
+      'BufferedProtocol',
+      'Factory',
+      'ClientFactory',
+      'ServerFactory',
+      'ReconnectingClientFactory',
+      'DatagramProtocol',
+      'ProcessProtocol',
+    ],
+  ],
   ['torsion/address', address, ['IPv4Address', 'IPv6Address', 'UNIXAddress']],
   ['torsion/tcp', tcp, ['BaseBaseClient', 'BaseClient', 'Client', 'Connector', 'Connection', 'Server', 'Port']],
   ['torsion/task', task, ['LoopingCall', 'deferLater', 'Clock', 'react', 'cooperate', 'coiterate']],
-  ['torsion/endpoints', endpoints, ['TCP4ClientEndpoint', 'TCP6ClientEndpoint', 'HostnameEndpoint', 'TCP4ServerEndpoint',
-    'clientFromString', 'serverFromString', 'connectProtocol']],
-  ['torsion/protocols/basic', basic, ['LineReceiver', 'LineOnlyReceiver', 'Int8StringReceiver', 'Int16StringReceiver',
-    'Int32StringReceiver', 'NetstringReceiver', 'StringTooLongError', 'NetstringParseError']],
-  ['torsion/testing', testing, ['Clock', 'MemoryReactor', 'MemoryReactorClock', 'StringTransport',
-    'StringTransportWithDisconnection', 'loopbackAsync']],
+  [
+    'torsion/endpoints',
+    endpoints,
+    [
+      'TCP4ClientEndpoint',
+      'TCP6ClientEndpoint',
+      'HostnameEndpoint',
+      'TCP4ServerEndpoint',
+      'clientFromString',
+      'serverFromString',
+      'connectProtocol',
+    ],
+  ],
+  [
+    'torsion/protocols/basic',
+    basic,
+    [
+      'LineReceiver',
+      'LineOnlyReceiver',
+      'Int8StringReceiver',
+      'Int16StringReceiver',
+      'Int32StringReceiver',
+      'NetstringReceiver',
+      'StringTooLongError',
+      'NetstringParseError',
+    ],
+  ],
+  [
+    'torsion/testing',
+    testing,
+    ['Clock', 'MemoryReactor', 'MemoryReactorClock', 'StringTransport', 'StringTransportWithDisconnection', 'loopbackAsync'],
+  ],
   ['torsion/logger', logger, ['Logger', 'globalLogPublisher']],
   ['torsion/protocols/portforward', portforward, ['Proxy', 'ProxyClient', 'ProxyClientFactory', 'ProxyServer', 'ProxyFactory']],
   ['torsion/protocols/wire', wire, ['Echo', 'Discard']],
@@ -62,6 +171,9 @@ const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion/endpoints (processes)', endpoints, ['ProcessEndpoint', 'StandardIOEndpoint']],
   ['torsion/address (processes)', address, ['ProcessAddress']],
   ['torsion/testing (processes)', testing, ['FakeProcessTransport']],
+  // udp
+  ['torsion/udp', udp, ['Port', 'MulticastPort', 'listenUDP', 'listenMulticast']],
+  ['torsion/testing (udp)', testing, ['FakeDatagramTransport']],
 ];
 
 describe('the public names of API.md', () => {
@@ -73,7 +185,8 @@ describe('the public names of API.md', () => {
   it('every error class is a real Error subclass with a name and a stable code, also under the root error namespace', () => {
     for (const name of RUNTIME[3][2]) {
       const Cls = (errors as Record<string, unknown>)[name] as new (...a: unknown[]) => Error & { code: string };
-      const e = name === 'CannotListenError' ? new Cls('127.0.0.1', 80) : name === 'ConnectingCancelledError' ? new Cls('x') : new Cls();
+      const e =
+        name === 'CannotListenError' ? new Cls('127.0.0.1', 80) : name === 'ConnectingCancelledError' ? new Cls('x') : new Cls();
       expect(e).toBeInstanceOf(Error);
       expect(e.name).toBe(name);
       expect(e.code).toMatch(/^ERR_[A-Z_]+$/);

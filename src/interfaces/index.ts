@@ -17,12 +17,16 @@ export * from './logger';
 export * from './unix'; // unix
 // processes
 export * from './process';
+// udp
+export * from './udp';
 import type { IReactorTime } from './time';
 import type { IReactorCore } from './core';
 import type { IReactorFDSet } from './fdset';
 import type { IReactorTCP } from './tcp';
 import type { IReactorUNIX } from './unix'; // unix
 import type { IReactorProcess } from './process';
+import type { IReactorMulticast, IReactorUDP } from './udp'; // udp
 
 /** What the real reactor provides. */
-export interface IReactor extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX, IReactorProcess {}
+export interface IReactor
+  extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX, IReactorProcess, IReactorUDP, IReactorMulticast {}

@@ -2,9 +2,15 @@ import type { Failure } from '../defer/failure';
 import { thrownIn } from '../guard';
 import type { IAddress } from '../interfaces/address';
 import type { IProcessProtocol, IProcessTransport } from '../interfaces/process';
+import type { IPv4Address, IPv6Address } from '../address';
+import { RuntimeError } from '../errors';
+import type { IDatagramProtocol, IUDPTransport } from '../interfaces/udp';
+import { Logger } from '../logger';
 import type { IProtocol } from '../interfaces/protocol';
 import type { ITCPTransport, ITransport } from '../interfaces/transport';
 import type { Factory } from './factory';
+
+const datagramLog = new Logger('torsion.udp');
 
 /**
  * The base class of stream protocols: subclass it and override the
@@ -84,23 +90,49 @@ export function isBufferedProtocol(p: IProtocol): p is BufferedProtocol {
 }
 
 /**
- * A UDP protocol. Grammar: `startProtocol -> datagramReceived* -> stopProtocol`.
+ * A UDP protocol (Twisted's `DatagramProtocol`): hand it to
+ * `reactor.listenUDP` / `listenMulticast`. See {@link IDatagramProtocol} for
+ * the grammar: `startProtocol` runs when the first port starts it,
+ * `stopProtocol` when the last one stops (counted in `numPorts`, as a
+ * factory's doStart/doStop).
+ *
+ * @typeParam T - the transport type (`IMulticastTransport` for listenMulticast).
+ * @example
+ * class Echo extends DatagramProtocol {
+ *   override datagramReceived(data: Buffer, addr: IPv4Address | IPv6Address): void {
+ *     this.transport!.write(data, addr);
+ *   }
+ * }
  */
-export class DatagramProtocol {
-  /** The UDP port transport, set by makeConnection. */
-  transport: unknown = null;
+export class DatagramProtocol<T extends IUDPTransport = IUDPTransport> implements IDatagramProtocol {
+  /** The UDP port, set by makeConnection, cleared by doStop. */
+  transport: T | null = null;
   /** How many ports this protocol is attached to. */
   numPorts = 0;
 
-  /** Attach the transport; called by the reactor. @throws RuntimeError-like Error if already attached. */
-  makeConnection(transport: unknown): void {
-    if (this.transport !== null) throw new Error('DatagramProtocol is already attached to a transport');
+  /**
+   * Attach the port and run doStart(); called by the reactor.
+   * @throws RuntimeError if already attached to a transport.
+   */
+  makeConnection(transport: T): void {
+    if (this.transport !== null) {
+      throw new RuntimeError('This DatagramProtocol is already attached to a transport: use one instance per port');
+    }
     this.transport = transport;
-    this.doStart();
+    // (Returned so that the port's guard watches an async startProtocol.)
+    return this.doStart();
   }
   /** Counted start; calls startProtocol on the first. */
   doStart(): void {
-    if (this.numPorts === 0) this.startProtocol();
+    if (this.numPorts === 0) {
+      this.numPorts += 1;
+      try {
+        return this.startProtocol();
+      } catch (err) {
+        thrownIn(err, 'startProtocol');
+        throw err;
+      }
+    }
     this.numPorts += 1;
   }
   /** Counted stop; calls stopProtocol on the last and detaches. */
@@ -108,16 +140,27 @@ export class DatagramProtocol {
     if (this.numPorts === 0) return;
     this.numPorts -= 1;
     this.transport = null;
-    if (this.numPorts === 0) this.stopProtocol();
+    if (this.numPorts === 0) return this.stopProtocol();
   }
-  /** Listening started. Default: nothing. */
+  /** The first port started. Default: nothing. May be `async` (a rejection is logged). */
   startProtocol(): void {}
-  /** Listening stopped. Default: nothing. */
+  /** The last port stopped. Default: nothing. */
   stopProtocol(): void {}
-  /** A datagram arrived from `addr`. Default: nothing. */
-  datagramReceived(_data: Buffer, _addr: IAddress): void {}
-  /** A previously sent datagram was refused (connected UDP only). Default: nothing. */
+  /**
+   * A datagram arrived from `addr` (an IPv4Address/IPv6Address of type
+   * 'UDP'); the Buffer is yours. Default: nothing. A throw is logged and the
+   * port keeps reading.
+   */
+  datagramReceived(_data: Buffer, _addr: IPv4Address | IPv6Address): void {}
+  /** A datagram sent on a connected port was refused (ICMP port unreachable). Default: nothing. */
   connectionRefused(): void {}
+  /**
+   * An OS error while sending or receiving (asyncio's error_received);
+   * `reason.value` is the Node error. Default: logged at warn.
+   */
+  errorReceived(reason: Failure): void {
+    datagramLog.warn(`${this.constructor.name}: ${String((reason.value as Error)?.message ?? reason.value)}`);
+  }
 }
 
 /**

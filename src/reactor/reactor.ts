@@ -19,6 +19,11 @@ import { connectTCP, listenTCP } from '../tcp/reactor-tcp';
 // processes family
 import type { IProcessProtocol, IProcessTransport, IReactorProcess, SpawnProcessOptions } from '../interfaces/process';
 import { spawnProcess } from '../process/spawn';
+// udp
+import type { IDatagramProtocol, IReactorMulticast, IReactorUDP, ListenMulticastOptions, ListenUDPOptions } from '../interfaces/udp';
+import { listenMulticast, listenUDP } from '../udp/listen';
+import type { MulticastPort } from '../udp/multicast';
+import type { Port as UDPPort } from '../udp/port';
 import { guardApply, guardCall, loggingOwner } from '../guard';
 import { Logger } from '../logger';
 import { checkFunction, checkString, describe, ArgTypeError, ArgRangeError } from '../validate';
@@ -76,7 +81,18 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * await r.run();
  * ```
  */
-export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX, IReactorUNIXDatagram, IReactorProcess {
+export class Reactor
+  implements
+    IReactorTime,
+    IReactorCore,
+    IReactorFDSet,
+    IReactorTCP,
+    IReactorUNIX,
+    IReactorUNIXDatagram,
+    IReactorProcess,
+    IReactorUDP,
+    IReactorMulticast
+{
   /** Where the reactor logs what it cannot raise. */
   protected readonly log = new Logger('torsion.reactor');
   /** Logs the failures of callbacks that have nothing to end (guard.ts). */
@@ -385,6 +401,28 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
     opts?: SpawnProcessOptions,
   ): IProcessTransport {
     return spawnProcess(this, processProtocol, executable, args, opts);
+  }
+
+  // ---- IReactorUDP / IReactorMulticast (udp) ---------------------------------------
+
+  /**
+   * Bind a UDP port (0 for any free port) and start `protocol` on it,
+   * synchronously (`makeConnection` -> `startProtocol` inside the call).
+   * @throws CannotListenError when the address cannot be bound;
+   * InvalidAddressError for a host name as interface; RuntimeError if the
+   * protocol is attached already; TypeError/RangeError for bad arguments.
+   */
+  listenUDP(port: number, protocol: IDatagramProtocol, options?: ListenUDPOptions): UDPPort {
+    return listenUDP(this, port, protocol, options);
+  }
+
+  /**
+   * listenUDP with the multicast methods (joinGroup, setTTL, ...) and
+   * `listenMultiple` (SO_REUSEADDR).
+   * @throws as listenUDP.
+   */
+  listenMulticast(port: number, protocol: IDatagramProtocol, options?: ListenMulticastOptions): MulticastPort {
+    return listenMulticast(this, port, protocol, options);
   }
 
   // ---- hooks for transports ----------------------------------------------------

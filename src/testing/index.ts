@@ -25,8 +25,12 @@ export type {
   UNIXServerRecord,
   RecordedCall,
   SpawnedProcessRecord,
+  UDPPortRecord,
 } from './memory-reactor';
 export { FakeProcessTransport } from './fake-process-transport';
+// udp
+export { FakeDatagramTransport } from './fake-datagram';
+export type { FakeDatagramTransportOptions, WrittenDatagram } from './fake-datagram';
 export { MemoryReactorClock, RaisingMemoryReactor } from './memory-reactor-clock';
 export { FakeTransport } from './fake-transport';
 export type { FakeTransportOptions } from './fake-transport';

@@ -28,6 +28,11 @@ import type { ConnectTCPOptions, IReactorTCP, ListenTCPOptions } from '../interf
 import type { ITransport } from '../interfaces/transport';
 import { checkBacklog, checkBoolean, checkMode, checkOptions, checkUNIXAddress } from '../unix/checks'; // unix
 import { checkConnectTimeout as checkTimeout } from '../tcp/types'; // unix
+// udp
+import type { IDatagramProtocol, IReactorMulticast, IReactorUDP, ListenMulticastOptions, ListenUDPOptions } from '../interfaces/udp';
+import { checkDatagramProtocol, checkListenUDP } from '../udp/check';
+import { FakeDatagramTransport } from './fake-datagram';
+import { RuntimeError } from '../errors';
 import { checkCount, checkFunction, checkPort, checkString, ArgTypeError, ArgRangeError } from '../validate';
 
 /** One connectTCP call, as recorded in {@link MemoryReactor.tcpClients}. */
@@ -46,6 +51,18 @@ export interface TCPServerRecord {
   factory: IProtocolFactory;
   backlog: number;
   interface: string;
+}
+
+/** One listenUDP / listenMulticast call, as recorded in {@link MemoryReactor.udpPorts}. */
+export interface UDPPortRecord {
+  port: number;
+  protocol: IDatagramProtocol;
+  interface: string;
+  maxPacketSize: number;
+  /** Set for listenMulticast calls only. */
+  listenMultiple?: boolean;
+  /** The transport the protocol was attached to. */
+  transport: FakeDatagramTransport;
 }
 
 /** One connectUNIX call, as recorded in {@link MemoryReactor.unixClients}. */
@@ -172,7 +189,7 @@ const PHASES: readonly EventPhase[] = ['before', 'during', 'after'];
  * It has no clock: use {@link MemoryReactorClock} for code that also calls
  * callLater. `resolve` and `fireSystemEvent` throw (as in Twisted).
  */
-export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP, IReactorProcess {
+export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP, IReactorProcess, IReactorUDP, IReactorMulticast {
   /** True while run() runs the callWhenRunning hooks. */
   running = false;
   /** True once run() was called. */
@@ -195,6 +212,8 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP, 
   readonly unixServers: UNIXServerRecord[] = [];
   /** Every spawnProcess call, in order (processes family). */
   readonly spawnedProcesses: SpawnedProcessRecord[] = [];
+  /** Every listenUDP / listenMulticast call, in order. */
+  readonly udpPorts: UDPPortRecord[] = [];
   /** The connectors handed out, parallel to tcpClients/unixClients in call order. */
   readonly connectors: FakeConnector[] = [];
   /** The reader set. */
@@ -396,6 +415,40 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP, 
     this.connectors.push(connector);
     factory.startedConnecting(connector);
     return connector;
+  }
+
+  // ---- IReactorUDP / IReactorMulticast (udp) --------------------------------
+
+  /**
+   * Check the arguments as the real reactor does, record the call in
+   * {@link MemoryReactor.udpPorts}, attach a {@link FakeDatagramTransport}
+   * (`makeConnection` -> `startProtocol` run now) and return it.
+   * @throws as the real listenUDP, except CannotListenError (nothing is bound).
+   */
+  listenUDP(port: number, protocol: IDatagramProtocol, opts: ListenUDPOptions = {}): FakeDatagramTransport {
+    return this.#listenUDP(port, protocol, opts, false);
+  }
+
+  /** listenUDP, recording `listenMultiple` too. */
+  listenMulticast(port: number, protocol: IDatagramProtocol, opts: ListenMulticastOptions = {}): FakeDatagramTransport {
+    return this.#listenUDP(port, protocol, opts, true);
+  }
+
+  #listenUDP(port: number, protocol: IDatagramProtocol, opts: ListenMulticastOptions, multicast: boolean): FakeDatagramTransport {
+    const config = checkListenUDP(port, opts, multicast);
+    checkDatagramProtocol(protocol);
+    if ((protocol as { transport?: unknown }).transport != null) {
+      throw new RuntimeError('This protocol is already attached to a transport: use one protocol instance per port');
+    }
+    const host = config.ipv6
+      ? new IPv6Address('UDP', config.interface, port)
+      : new IPv4Address('UDP', config.interface === '' ? '0.0.0.0' : config.interface, port);
+    const transport = new FakeDatagramTransport({ host, maxPacketSize: config.maxPacketSize, protocol });
+    const record: UDPPortRecord = { port, protocol, interface: config.interface, maxPacketSize: config.maxPacketSize, transport };
+    if (multicast) record.listenMultiple = config.listenMultiple;
+    this.udpPorts.push(record);
+    guardMakeConnection(LOG_ONLY, protocol as never, transport);
+    return transport;
   }
 
   // ---- IReactorFDSet ------------------------------------------------------
