@@ -14,6 +14,7 @@ export * from './connector';
 export * from './tcp';
 export * from './endpoints';
 export * from './logger';
+export * from './tls';
 import type { IReactorTime } from './time';
 import type { IReactorCore } from './core';
 import type { IReactorFDSet } from './fdset';

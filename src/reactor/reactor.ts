@@ -16,6 +16,9 @@ import type { IReactorTime } from '../interfaces/time';
 import type { Connector } from '../tcp/connector';
 import type { Port } from '../tcp/port';
 import { connectTCP, listenTCP } from '../tcp/reactor-tcp';
+// tls family
+import type { IOpenSSLClientConnectionCreator, IOpenSSLServerConnectionCreator, IReactorSSL } from '../interfaces/tls';
+import { connectSSL, listenSSL } from '../ssl/reactor-ssl';
 import { guardApply, guardCall, loggingOwner } from '../guard';
 import { Logger } from '../logger';
 import { checkFunction, checkString, describe, ArgTypeError, ArgRangeError } from '../validate';
@@ -65,7 +68,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * await r.run();
  * ```
  */
-export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP {
+export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorSSL {
   /** Where the reactor logs what it cannot raise. */
   protected readonly log = new Logger('torsion.reactor');
   /** Logs the failures of callbacks that have nothing to end (guard.ts). */
@@ -317,6 +320,30 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
    */
   listenTCP(port: number, factory: IProtocolFactory, options?: ListenTCPOptions): Port {
     return listenTCP(this, port, factory, options);
+  }
+
+  // ---- IReactorSSL (tls family) ---------------------------------------------------
+
+  /**
+   * connectTCP plus TLS on the same Connector lifecycle (see {@link IReactorSSL}).
+   * @throws TypeError/RangeError for bad arguments; TypeError for a CertificateOptions without `verify`.
+   */
+  connectSSL(
+    host: string,
+    port: number,
+    factory: IClientFactory,
+    contextFactory: IOpenSSLClientConnectionCreator,
+    options?: ConnectTCPOptions,
+  ): Connector {
+    return connectSSL(this, host, port, factory, contextFactory, options);
+  }
+
+  /**
+   * listenTCP plus TLS on every accepted connection; binds synchronously.
+   * @throws TypeError for server options without key or certificate; CannotListenError.
+   */
+  listenSSL(port: number, factory: IProtocolFactory, contextFactory: IOpenSSLServerConnectionCreator, options?: ListenTCPOptions): Port {
+    return listenSSL(this, port, factory, contextFactory, options);
   }
 
   // ---- hooks for transports ----------------------------------------------------
