@@ -66,7 +66,7 @@ export function sslErrorFrom(err: Error & { code?: string }): SSLError {
   else if (VERIFY_CODE.test(code)) {
     reason = 'verify';
     verifyError = code;
-  } else if (/NO_APPLICATION_PROTOCOL|ALPN/.test(code)) reason = 'alpn';
+  } else if (/NO_APPLICATION_PROTOCOL|ALPN/.test(code) || /no application protocol/i.test(err.message)) reason = 'alpn';
   return new SSLError(reason, { cause: err, verifyError, message: `TLS ${reason} failed: ${err.message}` });
 }
 
@@ -295,6 +295,15 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
           const nf = factory.wrappedFactory as Partial<IProtocolNegotiationFactory>;
           if (typeof nf.acceptableProtocols === 'function') opts.ALPNProtocols = nf.acceptableProtocols.call(nf);
         }
+        const alpn = opts.ALPNProtocols;
+        if (Array.isArray(alpn) && alpn.length > 0) {
+          // By the server's preference; no overlap is a fatal
+          // no_application_protocol alert (RFC 7301), not a silent "none".
+          const mine = (alpn as unknown[]).map(String);
+          opts.ALPNProtocols = undefined;
+          (opts as TlsOptions & { ALPNCallback?: unknown }).ALPNCallback = ({ protocols }: { protocols: string[] }) =>
+            mine.find((p) => protocols.includes(p));
+        }
         this.#requestedCert = opts.requestCert === true;
         socket = new TLSSocket(duplex, { ...opts, isServer: true });
       }
@@ -317,6 +326,7 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
         this.#timer = null;
         this._fail(
           new Failure(new SSLError('timeout', { message: `The TLS handshake did not complete within ${timeout} seconds` })),
+          true,
         );
       });
     }
@@ -409,31 +419,8 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
     const c = tls.getCipher();
     this.#cipher = c ? { name: c.name, standardName: c.standardName, version: c.version } : null;
     this.#version = (tls.getProtocol() as TLSVersion | null) ?? null;
-    if (this.tlsFactory.isClient) {
-      const cf = this.tlsFactory.contextFactory as IOpenSSLClientConnectionCreator & {
-        acceptableProtocols?: readonly string[] | null;
-      };
-      if (
-        Array.isArray(cf.acceptableProtocols) &&
-        cf.acceptableProtocols.length > 0 &&
-        this.#alpn === null &&
-        tls.alpnProtocol === false
-      ) {
-        // Offered, and the server chose none: no overlap.
-        const server = (tls as { alpnProtocol?: unknown }).alpnProtocol;
-        if (server === false && this._serverSpokeALPN()) {
-          this._fail(new Failure(new SSLError('alpn', { message: 'The server accepted none of the ALPN protocols offered' })));
-          return;
-        }
-      }
-    }
     const p = this.wrappedProtocol as IProtocol & { handshakeCompleted?: () => unknown };
     if (typeof p.handshakeCompleted === 'function') guardCall(this, 'handshakeCompleted', p.handshakeCompleted, p);
-  }
-
-  /** Whether a server that chose no ALPN protocol had any (Node cannot tell: assume none, i.e. no failure). */
-  private _serverSpokeALPN(): boolean {
-    return false;
   }
 
   private _plaintext(data: Buffer): void {
@@ -490,12 +477,23 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
     lower.loseConnection();
   }
 
-  /** Fail the connection with `failure` (an SSLError): abort the lower transport. */
-  private _fail(failure: Failure): void {
+  /**
+   * Fail the connection with `failure`: close the lower transport, after
+   * what OpenSSL already wrote (its alert) when `abort` is false, at once
+   * (a reset) when true.
+   */
+  private _fail(failure: Failure, abort = false): void {
     if ((this.#flags & LOST) !== 0 || this.#failure !== null) return;
     this.#failure = failure;
     this._cancelTimer();
-    this._abortLower();
+    if (abort) {
+      this._abortLower();
+      return;
+    }
+    this.#flags |= RAW_CLOSED;
+    const tls = this.#tls;
+    if (tls !== null && !tls.destroyed) tls.destroy();
+    this.#lower?.loseConnection();
   }
 
   private _abortLower(): void {
@@ -518,7 +516,7 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
   _callbackFailed(err: unknown, where: string): void {
     const failure = Failure.from(err);
     log.failure(`Unhandled error in ${where} of ${this.logPrefix()}`, failure);
-    this._fail(failure);
+    this._fail(failure, true);
   }
 
   // ---- ISSLTransport for the wrapped protocol ----------------------------------------
