@@ -342,7 +342,12 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
    * listenTCP plus TLS on every accepted connection; binds synchronously.
    * @throws TypeError for server options without key or certificate; CannotListenError.
    */
-  listenSSL(port: number, factory: IProtocolFactory, contextFactory: IOpenSSLServerConnectionCreator, options?: ListenTCPOptions): Port {
+  listenSSL(
+    port: number,
+    factory: IProtocolFactory,
+    contextFactory: IOpenSSLServerConnectionCreator,
+    options?: ListenTCPOptions,
+  ): Port {
     return listenSSL(this, port, factory, contextFactory, options);
   }
 
@@ -410,7 +415,13 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
     for (const d of this.#tracked) lost.add(d);
     this.#tracked.clear();
     for (const d of lost) {
-      guardCall(this.#guard, `connectionLost of ${prefixOf(d)} during shutdown`, d.connectionLost, d, new Failure(new ConnectionLost()));
+      guardCall(
+        this.#guard,
+        `connectionLost of ${prefixOf(d)} during shutdown`,
+        d.connectionLost,
+        d,
+        new Failure(new ConnectionLost()),
+      );
     }
   };
 

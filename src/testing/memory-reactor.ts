@@ -13,16 +13,12 @@ import { guardApply, LOG_ONLY } from '../guard';
 import type { IAddress } from '../interfaces/address';
 import type { IConnector, IListeningPort, ConnectorState } from '../interfaces/connector';
 import type { EventPhase, IReactorCore, TriggerId } from '../interfaces/core';
-import type {
-  IFileDescriptor,
-  IHandleDescriptor,
-  IReactorFDSet,
-  IReadDescriptor,
-  IWriteDescriptor,
-} from '../interfaces/fdset';
+import type { IFileDescriptor, IHandleDescriptor, IReactorFDSet, IReadDescriptor, IWriteDescriptor } from '../interfaces/fdset';
 import type { IClientFactory, IProtocolFactory } from '../interfaces/protocol';
 import type { ConnectTCPOptions, IReactorTCP, ListenTCPOptions } from '../interfaces/tcp';
 import type { ITransport } from '../interfaces/transport';
+// tls family
+import type { IOpenSSLClientConnectionCreator, IOpenSSLServerConnectionCreator } from '../interfaces/tls';
 import { checkCount, checkFunction, checkPort, checkString, ArgTypeError, ArgRangeError } from '../validate';
 
 /** One connectTCP call, as recorded in {@link MemoryReactor.tcpClients}. */
@@ -39,6 +35,27 @@ export interface TCPClientRecord {
 export interface TCPServerRecord {
   port: number;
   factory: IProtocolFactory;
+  backlog: number;
+  interface: string;
+}
+
+// ---- tls family: connectSSL/listenSSL records ----
+/** One connectSSL call, as recorded in {@link MemoryReactor.sslClients}. */
+export interface SSLClientRecord {
+  host: string;
+  port: number;
+  factory: IClientFactory;
+  contextFactory: IOpenSSLClientConnectionCreator;
+  /** The TCP connect timeout asked for (default 30; null for none). */
+  timeout: number | null;
+  bindAddress: [string, number] | string | null;
+}
+
+/** One listenSSL call, as recorded in {@link MemoryReactor.sslServers}. */
+export interface SSLServerRecord {
+  port: number;
+  factory: IProtocolFactory;
+  contextFactory: IOpenSSLServerConnectionCreator;
   backlog: number;
   interface: string;
 }
@@ -170,6 +187,10 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
   readonly unixClients: UNIXClientRecord[] = [];
   /** Every listenUNIX call, in order. */
   readonly unixServers: UNIXServerRecord[] = [];
+  /** Every connectSSL call, in order (tls family). */
+  readonly sslClients: SSLClientRecord[] = [];
+  /** Every listenSSL call, in order (tls family). */
+  readonly sslServers: SSLServerRecord[] = [];
   /** The connectors handed out, parallel to tcpClients/unixClients in call order. */
   readonly connectors: FakeConnector[] = [];
   /** The reader set. */
@@ -190,7 +211,8 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
     if (this.running) throw new ReactorAlreadyRunning();
     this.running = true;
     this.hasRun = true;
-    for (const { fn, args } of this.whenRunningHooks) guardApply(LOG_ONLY, 'callWhenRunning function', fn as (...a: unknown[]) => unknown, args);
+    for (const { fn, args } of this.whenRunningHooks)
+      guardApply(LOG_ONLY, 'callWhenRunning function', fn as (...a: unknown[]) => unknown, args);
     this.stop();
     return Promise.resolve();
   }
@@ -315,6 +337,59 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP {
     return new FakePort(new UNIXAddress(address));
   }
 
+  // ---- IReactorSSL (tls family) ---------------------------------------------
+
+  /** Record the call in {@link MemoryReactor.sslClients}, give the factory a {@link FakeConnector}, return it. */
+  connectSSL(
+    host: string,
+    port: number,
+    factory: IClientFactory,
+    contextFactory: IOpenSSLClientConnectionCreator,
+    opts: ConnectTCPOptions = {},
+  ): FakeConnector {
+    checkString('host', host);
+    checkPort('port', port);
+    checkFactory(factory, true);
+    if (
+      contextFactory === null ||
+      typeof contextFactory !== 'object' ||
+      typeof contextFactory.clientConnectionForTLS !== 'function'
+    ) {
+      throw new ArgTypeError('contextFactory must be client TLS options (optionsForClientTLS(hostname))');
+    }
+    const timeout = opts.timeout === undefined ? 30 : opts.timeout;
+    const record: SSLClientRecord = { host, port, factory, contextFactory, timeout, bindAddress: opts.bindAddress ?? null };
+    this.sslClients.push(record);
+    const address = isIPv6(host) ? new IPv6Address('TCP', host, port) : new IPv4Address('TCP', host, port);
+    return this.#startConnecting(record, address, factory);
+  }
+
+  /** Record the call in {@link MemoryReactor.sslServers} and return a {@link FakePort} reporting `port`. */
+  listenSSL(
+    port: number,
+    factory: IProtocolFactory,
+    contextFactory: IOpenSSLServerConnectionCreator,
+    opts: ListenTCPOptions = {},
+  ): FakePort<IPv4Address | IPv6Address> {
+    checkPort('port', port);
+    checkFactory(factory, false);
+    if (
+      contextFactory === null ||
+      typeof contextFactory !== 'object' ||
+      typeof contextFactory.serverConnectionForTLS !== 'function'
+    ) {
+      throw new ArgTypeError('contextFactory must be server TLS options (CertificateOptions)');
+    }
+    const backlog = opts.backlog ?? 50;
+    checkCount('backlog', backlog);
+    const iface = opts.interface ?? '';
+    checkString('interface', iface);
+    this.sslServers.push({ port, factory, contextFactory, backlog, interface: iface });
+    return new FakePort<IPv4Address | IPv6Address>(
+      isIPv6(iface) ? new IPv6Address('TCP', iface, port) : new IPv4Address('TCP', '0.0.0.0', port),
+    );
+  }
+
   /**
    * The connector handed out for a tcpClients/unixClients record.
    * @throws Error for a record this reactor did not make.
@@ -388,7 +463,12 @@ class RecordedTrigger implements TriggerId {
 
 function isHandleDescriptor(d: unknown): d is IHandleDescriptor {
   const h = d as Partial<IHandleDescriptor> | null;
-  return typeof h === 'object' && h !== null && typeof h._startReadingHandle === 'function' && typeof h._stopReadingHandle === 'function';
+  return (
+    typeof h === 'object' &&
+    h !== null &&
+    typeof h._startReadingHandle === 'function' &&
+    typeof h._stopReadingHandle === 'function'
+  );
 }
 
 function checkFactory(factory: unknown, client: boolean): void {
