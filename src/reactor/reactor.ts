@@ -415,13 +415,7 @@ export class Reactor implements IReactorTime, IReactorCore, IReactorFDSet, IReac
     for (const d of this.#tracked) lost.add(d);
     this.#tracked.clear();
     for (const d of lost) {
-      guardCall(
-        this.#guard,
-        `connectionLost of ${prefixOf(d)} during shutdown`,
-        d.connectionLost,
-        d,
-        new Failure(new ConnectionLost()),
-      );
+      guardCall(this.#guard, `connectionLost of ${prefixOf(d)} during shutdown`, d.connectionLost, d, new Failure(new ConnectionLost()));
     }
   };
 

@@ -612,7 +612,9 @@ export abstract class Connection implements ITCPTransport, IHandleDescriptor, So
       this._socketFailed(err);
       return;
     }
-    this.connectionLost(new Failure(new ConnectionLost(`Connection to the other side was lost: ${err.message}`, { cause: err })));
+    this.connectionLost(
+      new Failure(new ConnectionLost(`Connection to the other side was lost: ${err.message}`, { cause: err })),
+    );
   }
 
   /** @internal */
