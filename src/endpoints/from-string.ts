@@ -10,16 +10,19 @@ import type { IReactorTCP } from '../interfaces/tcp';
 import { EndpointParseError } from './errors';
 import { type ParsedDescription, parseDescription } from './parser';
 import { TCP4ClientEndpoint, TCP4ServerEndpoint, TCP6ClientEndpoint, TCP6ServerEndpoint } from './tcp';
+// tls family
+import { HostnameEndpoint, type IHostnameEndpointReactor } from './hostname';
+import { SSL_CLIENT_FIELDS, SSL_SERVER_FIELDS, TLS_CLIENT_FIELDS, sslClientFromFields, sslServerFromFields, tlsClientFromFields } from './ssl';
 
 /** The prefixes clientFromString understands. */
-export const CLIENT_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6']);
+export const CLIENT_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'ssl', 'tls']);
 /** The prefixes serverFromString understands. */
-export const SERVER_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6']);
+export const SERVER_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'ssl']);
 
 // Twisted endpoint types torsion does not provide yet: named in the error
 // so that a Twisted user learns it is missing, not misspelt.
-const NOT_YET_CLIENT = new Set(['unix', 'ssl', 'tls']);
-const NOT_YET_SERVER = new Set(['unix', 'ssl', 'tls', 'systemd', 'stdio']);
+const NOT_YET_CLIENT = new Set(['unix']);
+const NOT_YET_SERVER = new Set(['unix', 'systemd', 'stdio']);
 
 /**
  * Build a client endpoint from a description (the prefix is
@@ -42,6 +45,17 @@ const NOT_YET_SERVER = new Set(['unix', 'ssl', 'tls', 'systemd', 'stdio']);
 export function clientFromString(reactor: IReactorTCP, description: string): IStreamClientEndpoint {
   const parsed = parseDescription(description);
   const type = endpointType(parsed, description, CLIENT_ENDPOINT_TYPES, NOT_YET_CLIENT, 'client');
+  // tls family: ssl: and tls:
+  if (type === 'ssl') return sslClientFromFields(reactor, description, parsed, new Fields(parsed, description, SSL_CLIENT_FIELDS));
+  if (type === 'tls') {
+    return tlsClientFromFields(
+      description,
+      parsed,
+      new Fields(parsed, description, TLS_CLIENT_FIELDS),
+      (host, port, options) => new HostnameEndpoint(reactor as IHostnameEndpointReactor, host, port, options),
+      (inner) => clientFromString(reactor, inner),
+    );
+  }
   const fields = new Fields(parsed, description, ['host', 'port', 'timeout', 'bindAddress']);
   const positional = [...parsed.args];
   if (positional.length > 2) fields.tooMany('host and port');
@@ -86,6 +100,8 @@ export function clientFromString(reactor: IReactorTCP, description: string): ISt
 export function serverFromString(reactor: IReactorTCP, description: string): IStreamServerEndpoint {
   const parsed = parseDescription(description);
   const type = endpointType(parsed, description, SERVER_ENDPOINT_TYPES, NOT_YET_SERVER, 'server');
+  // tls family: ssl:
+  if (type === 'ssl') return sslServerFromFields(reactor, description, parsed, new Fields(parsed, description, SSL_SERVER_FIELDS));
   const order = ['port', 'interface', 'backlog'];
   const fields = new Fields(parsed, description, order);
   if (parsed.args.length > order.length) fields.tooMany('port, interface and backlog');

@@ -29,6 +29,8 @@ export { defaultResolver, type HostResolver, type ResolvedAddress, type AddressF
 export { clientFromString, serverFromString, CLIENT_ENDPOINT_TYPES, SERVER_ENDPOINT_TYPES } from './from-string';
 export { parseDescription, quoteStringArgument, type ParsedDescription } from './parser';
 export { connectProtocol } from './connect-protocol';
+// tls family
+export { SSL4ClientEndpoint, SSL4ServerEndpoint, wrapClientTLS } from './ssl';
 export {
   EndpointParseError,
   ConnectAttemptsFailedError,
