@@ -17,6 +17,9 @@ import * as testing from '../src/testing';
 import * as logger from '../src/logger';
 import * as portforward from '../src/protocols/portforward';
 import * as wire from '../src/protocols/wire';
+// tls family
+import * as ssl from '../src/ssl';
+import * as tlsProtocols from '../src/protocols/tls';
 
 const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion', root, ['reactor', 'Reactor', 'Deferred', 'Failure', 'succeed', 'fail', 'gatherResults', 'Protocol', 'Factory',
@@ -44,6 +47,12 @@ const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion/logger', logger, ['Logger', 'globalLogPublisher']],
   ['torsion/protocols/portforward', portforward, ['Proxy', 'ProxyClient', 'ProxyClientFactory', 'ProxyServer', 'ProxyFactory']],
   ['torsion/protocols/wire', wire, ['Echo', 'Discard']],
+  // tls family
+  ['torsion/ssl', ssl, ['optionsForClientTLS', 'ClientTLSOptions', 'CertificateOptions', 'Certificate', 'PrivateCertificate',
+    'KeyPair', 'platformTrust', 'trustRootFromCertificates', 'TLSVersion']],
+  ['torsion/protocols/tls', tlsProtocols, ['TLSMemoryBIOFactory', 'TLSMemoryBIOProtocol']],
+  ['torsion (tls)', root, ['optionsForClientTLS', 'CertificateOptions']],
+  ['torsion/endpoints (tls)', endpoints, ['SSL4ClientEndpoint', 'SSL4ServerEndpoint', 'wrapClientTLS']],
 ];
 
 describe('the public names of API.md', () => {

@@ -48,3 +48,5 @@ export { LineReceiver, LineOnlyReceiver, Int32StringReceiver, NetstringReceiver 
 export { IPv4Address, IPv6Address, UNIXAddress, HostnameAddress } from './address';
 export { Logger, globalLogPublisher } from './logger';
 export * as error from './errors';
+// tls family
+export { optionsForClientTLS, CertificateOptions } from './ssl';

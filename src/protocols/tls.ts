@@ -204,7 +204,7 @@ const WRITE_ONLY = 512;
  * ends the connection with `ConnectionDone`, a close without one
  * (truncation) with `ConnectionLost`. `abortConnection()` sends nothing.
  */
-export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTransport, INegotiated, GuardOwner {
+export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTransport, INegotiated {
   /** The protocol running over TLS. */
   readonly wrappedProtocol: IProtocol;
   /** The factory that built this protocol. */
