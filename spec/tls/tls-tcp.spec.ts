@@ -7,7 +7,6 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ConnectionDone, ConnectionLost, SSLError } from '../../src/errors';
 import { Factory } from '../../src/protocol/factory';
-import { Protocol } from '../../src/protocol/protocol';
 import { Certificate, CertificateOptions, KeyPair, PrivateCertificate, optionsForClientTLS } from '../../src/ssl';
 import type { TLSMemoryBIOProtocol } from '../../src/protocols/tls';
 import { RecordingClientFactory, RecordingServerFactory, Signal, useReactor, within } from '../tcp/harness';

@@ -211,8 +211,6 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
   readonly tlsFactory: TLSMemoryBIOFactory;
   #flags = 0;
   #lower: LowerTransport | null = null;
-  /** What the wrapped protocol sees as its transport (this, or a TCP connection after startTLS). */
-  #facade: ITransport = this;
   #tls: TLSSocket | null = null;
   #duplex: Duplex | null = null;
   #failure: Failure | null = null;
@@ -248,12 +246,11 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
    * transport (startTLS: the TCP connection itself, already connected).
    * @internal
    */
-  _start(lower: LowerTransport, facade: ITransport, wrappedConnected = false): void {
+  _start(lower: LowerTransport, _facade: ITransport, wrappedConnected = false): void {
     if ((this.#flags & STARTED) !== 0) return;
     this.#flags |= STARTED;
     if (wrappedConnected) this.#flags |= WRAPPED_CONNECTED;
     this.#lower = lower;
-    this.#facade = facade;
     const factory = this.tlsFactory;
     const duplex = new Duplex({
       allowHalfOpen: true,
