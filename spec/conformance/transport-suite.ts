@@ -13,7 +13,16 @@ import type { TransportHarness } from './harness';
 const lostOnce = (r: Recorder) => r.reasons.length >= 1;
 
 /** Register the transport behaviour suite for one implementation. */
-export function transportConformance(name: string, makeHarness: () => TransportHarness | Promise<TransportHarness>): void {
+export function transportConformance(
+  name: string,
+  makeHarness: () => TransportHarness | Promise<TransportHarness>,
+  // tls family: behaviour a transport does not have by design, each title with its reason
+  skip: Readonly<Record<string, string>> = {},
+): void {
+  const it = (title: string, fn: () => Promise<void>): void => {
+    if (title in skip) test.skip(`${title} (not for ${name}: ${skip[title]})`, fn);
+    else test(title, fn);
+  };
   describe(`${name}: TCP transport behaviour`, () => {
     let h: TransportHarness;
     beforeEach(async () => {

@@ -193,6 +193,8 @@ const RAW_EOF = 64;
 const WRAPPED_CONNECTED = 128;
 const ABORTING = 256;
 const WRITE_ONLY = 512;
+const END_CALLED = 1024;
+const PULL_PRODUCER = 2048;
 
 /**
  * One TLS connection over a transport (Twisted's `TLSMemoryBIOProtocol`):
@@ -367,6 +369,7 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
     this._cancelTimer();
     let reason: Failure;
     if (this.#failure !== null) reason = this.#failure;
+    else if ((flags & ABORTING) !== 0) reason = new Failure(new ConnectionAborted());
     else if ((flags & HANDSHAKE_DONE) === 0) {
       reason = new Failure(
         new SSLError('handshake', {
@@ -374,8 +377,7 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
           message: 'The connection closed before the TLS handshake completed',
         }),
       );
-    } else if ((flags & ABORTING) !== 0) reason = new Failure(new ConnectionAborted());
-    else if ((flags & (DISCONNECTING | CLOSE_NOTIFY)) !== 0 && rawReason.check(ConnectionDone) !== null) reason = rawReason;
+    } else if ((flags & (DISCONNECTING | CLOSE_NOTIFY)) !== 0 && rawReason.check(ConnectionDone) !== null) reason = rawReason;
     else if (rawReason.check(ConnectionDone) !== null) {
       reason = new Failure(new ConnectionLost('The TLS connection was closed without close_notify (truncated)'));
     } else reason = rawReason;
@@ -418,6 +420,7 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
     this.#version = (tls.getProtocol() as TLSVersion | null) ?? null;
     const p = this.wrappedProtocol as IProtocol & { handshakeCompleted?: () => unknown };
     if (typeof p.handshakeCompleted === 'function') guardCall(this, 'handshakeCompleted', p.handshakeCompleted, p);
+    if ((this.#flags & (DISCONNECTING | END_CALLED)) === DISCONNECTING) this._endSoon();
   }
 
   private _plaintext(data: Buffer): void {
@@ -438,8 +441,10 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
       // Answer with our close_notify, then close the lower transport.
       this.#flags |= DISCONNECTING;
       const tls = this.#tls;
-      if (tls !== null && !tls.writableEnded) tls.end();
-      else this._tlsFinished();
+      if (tls !== null && !tls.writableEnded) {
+        this.#flags |= END_CALLED;
+        tls.end();
+      } else this._tlsFinished();
     } else {
       this._abortLower();
     }
@@ -525,7 +530,7 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
   write(data: Buffer | Uint8Array): void {
     checkBytes('data', data);
     const tls = this.#tls;
-    if (tls === null || data.length === 0 || (this.#flags & (DISCONNECTING | LOST | ABORTING)) !== 0 || this.#failure !== null) {
+    if (tls === null || data.length === 0 || (this.#flags & (END_CALLED | LOST | ABORTING)) !== 0 || this.#failure !== null) {
       return;
     }
     tls.write(data);
@@ -540,12 +545,26 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
   loseConnection(): void {
     if ((this.#flags & (DISCONNECTING | LOST | ABORTING)) !== 0) return;
     this.#flags |= DISCONNECTING;
-    const tls = this.#tls;
-    if (tls === null) {
+    if (this.#tls === null) {
       this.#lower?.loseConnection();
       return;
     }
-    tls.end();
+    // Before the handshake, the close waits for it (Twisted's order).
+    if ((this.#flags & HANDSHAKE_DONE) !== 0) this._endSoon();
+  }
+
+  /**
+   * Send close_notify once the current callback is over: writes made after
+   * loseConnection() in the same callback still go out first (as on TCP),
+   * and a registered pull producer holds the close until it unregisters.
+   */
+  private _endSoon(): void {
+    queueMicrotask(() => {
+      const tls = this.#tls;
+      if (tls === null || (this.#flags & (END_CALLED | LOST | ABORTING | PULL_PRODUCER)) !== 0) return;
+      this.#flags |= END_CALLED;
+      tls.end();
+    });
   }
   /**
    * Half-close: send what was written and close_notify (TLS 1.3 lets the
@@ -625,14 +644,33 @@ export class TLSMemoryBIOProtocol extends Protocol<ITransport> implements ISSLTr
       throw new ArgTypeError('the transport under this TLS connection takes no producer');
     }
     lower.registerProducer(producer, streaming);
+    if (!streaming) this.#flags |= PULL_PRODUCER;
   }
-  /** Unregister the producer. */
+  /** Unregister the producer; a pending loseConnection() proceeds. */
   unregisterProducer(): void {
     this.#lower?.unregisterProducer?.();
+    if ((this.#flags & PULL_PRODUCER) === 0) return;
+    this.#flags &= ~PULL_PRODUCER;
+    if ((this.#flags & (DISCONNECTING | HANDSHAKE_DONE)) === (DISCONNECTING | HANDSHAKE_DONE)) this._endSoon();
   }
-  /** Plaintext waiting in the TLS socket plus ciphertext in the lower transport's buffer. */
+  /** The lower transport's buffer went over its high-water mark: tell the wrapped protocol. @hidden */
+  pauseWriting(): void {
+    const p = this.wrappedProtocol as IProtocol & { pauseWriting?: () => unknown };
+    if (typeof p.pauseWriting === 'function') guardCall(this, 'pauseWriting', p.pauseWriting, p);
+  }
+  /** The lower transport's buffer drained: tell the wrapped protocol. @hidden */
+  resumeWriting(): void {
+    const p = this.wrappedProtocol as IProtocol & { resumeWriting?: () => unknown };
+    if (typeof p.resumeWriting === 'function') guardCall(this, 'resumeWriting', p.resumeWriting, p);
+  }
+  /**
+   * Bytes not yet handed to the kernel: plaintext held until the handshake
+   * is done, then the ciphertext (records, with their overhead) in the
+   * lower transport's buffer.
+   */
   getWriteBufferSize(): number {
-    return (this.#tls?.writableLength ?? 0) + (this.#lower?.getWriteBufferSize?.() ?? 0);
+    const lower = this.#lower?.getWriteBufferSize?.() ?? 0;
+    return (this.#flags & HANDSHAKE_DONE) !== 0 ? lower : (this.#tls?.writableLength ?? 0) + lower;
   }
   /** The lower transport's write watermarks. */
   setWriteBufferLimits(high?: number, low?: number): void {
