@@ -284,7 +284,7 @@ describe('connectSSL / listenSSL (TCP)', () => {
   });
 
   describe('closing', () => {
-    it('every byte written before loseConnection arrives, then ConnectionDone on both sides', async () => {
+    it('every byte written before loseConnection (and in the same callback after it) arrives, then ConnectionDone on both sides', async () => {
       const server = new RecordingServerFactory(TLSRecorder);
       const port = listen(certs.server(), server as unknown as Factory);
       const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
@@ -293,7 +293,7 @@ describe('connectSSL / listenSSL (TCP)', () => {
           super.connectionMade();
           for (let off = 0; off < big.length; off += 65536) this.transport!.write(big.subarray(off, off + 65536));
           this.transport!.loseConnection();
-          this.transport!.write(Buffer.from('ignored after loseConnection'));
+          this.transport!.write(Buffer.from('late but sent'));
         }
       }
       const f = new RecordingClientFactory(Sender);
@@ -301,7 +301,7 @@ describe('connectSSL / listenSSL (TCP)', () => {
       const sp = (await within(server.built)) as TLSRecorder;
       const reason = await within(sp.lost, 20000);
       expect(reason.value).toBeInstanceOf(ConnectionDone);
-      expect(sp.data().equals(big)).toBe(true);
+      expect(sp.data().equals(Buffer.concat([big, Buffer.from('late but sent')]))).toBe(true);
       expect((await within(f.lost)).value).toBeInstanceOf(ConnectionDone);
     });
 
