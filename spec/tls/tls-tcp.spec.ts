@@ -357,6 +357,22 @@ describe('connectSSL / listenSSL (TCP)', () => {
     });
   });
 
+  it('a server that never answers the ClientHello fails the connection after handshakeTimeout: SSLError timeout', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const f = new RecordingClientFactory(TLSRecorder);
+    h.r.connectSSL(
+      '127.0.0.1',
+      (silent.address() as net.AddressInfo).port,
+      f,
+      optionsForClientTLS('localhost', { trustRoot: certs.ca(), handshakeTimeout: 0.2 }),
+    );
+    const e = sslError(await within(f.lost));
+    silent.close();
+    expect(e.reason).toBe('timeout');
+    expect((f.protocols[0] as TLSRecorder).names()).toEqual(['connectionMade', 'connectionLost']);
+  });
+
   it('a protocol callback that throws ends its connection through the guard', async () => {
     const port = listen();
     class Thrower extends TLSRecorder {
