@@ -19,6 +19,8 @@ import type { IReactorTime } from './time';
 import type { IReactorCore } from './core';
 import type { IReactorFDSet } from './fdset';
 import type { IReactorTCP } from './tcp';
+// tls family
+import type { IReactorSSL } from './tls';
 
 /** What the real reactor provides. */
-export interface IReactor extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP {}
+export interface IReactor extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorSSL {}

@@ -113,7 +113,7 @@ export class TLSMemoryBIOFactory implements IClientFactory {
   _lastLoss: Failure | null = null;
 
   /**
-   * @param contextFactory - client options ({@link optionsForClientTLS}) or server options ({@link CertificateOptions}).
+   * @param contextFactory - client options (`optionsForClientTLS(hostname)` of torsion/ssl) or server options (`CertificateOptions`).
    * @param isClient - true for the client side of the handshake.
    * @param wrappedFactory - builds the protocols that run over TLS.
    * @param clock - drives the handshake timeout; default: the transport's reactor, none when it has no `reactor`.

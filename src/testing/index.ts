@@ -25,6 +25,8 @@ export type {
   UNIXServerRecord,
   RecordedCall,
 } from './memory-reactor';
+// tls family
+export type { SSLClientRecord, SSLServerRecord } from './memory-reactor';
 export { MemoryReactorClock, RaisingMemoryReactor } from './memory-reactor-clock';
 export { FakeTransport } from './fake-transport';
 export type { FakeTransportOptions } from './fake-transport';
