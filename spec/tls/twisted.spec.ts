@@ -10,7 +10,7 @@ import { ConnectionDone } from '../../src/errors';
 import { Factory } from '../../src/protocol/factory';
 import { optionsForClientTLS } from '../../src/ssl';
 import { Peer, findTwistedPython, pattern } from '../interop/harness';
-import { RecordingClientFactory, useReactor, within } from '../tcp/harness';
+import { RecordingClientFactory, RecordingServerFactory, useReactor, within } from '../tcp/harness';
 import { TLSRecorder, useCerts } from './harness';
 
 const found = findTwistedPython();
@@ -59,6 +59,48 @@ if (skipReason !== null) {
       expect((await within(peer.next('handshake'))).protocol).toMatch(/^TLSv1\.[23]$/);
       const lost = await within(peer.next('lost'), 10000);
       expect(lost).toMatchObject({ reason: 'ConnectionDone', received: data.length });
+    });
+  });
+
+  describe('Twisted optionsForClientTLS client against a torsion listenSSL server', () => {
+    const h = useReactor();
+    let peer: Peer;
+    afterEach(async () => {
+      await peer?.stop();
+    });
+
+    class EchoRecorder extends TLSRecorder {
+      override dataReceived(d: Buffer): void {
+        super.dataReceived(d);
+        this.transport!.write(d);
+      }
+    }
+
+    it('Twisted verifies torsion’s certificate for localhost, gets its 64 KiB back, both sides see ConnectionDone', async () => {
+      const server = new RecordingServerFactory(EchoRecorder);
+      const port = h.r.listenSSL(0, server, certs.server(), { interface: '127.0.0.1' }).getHost().port;
+      peer = new Peer((found as { python: string }).python, 'tls_client.py', [String(port), certs.c.path('ca.crt'), 'localhost']);
+      expect(await within(peer.next('echoed'), 20000)).toMatchObject({ received: 65536 });
+      expect(await within(peer.next('lost'), 10000)).toMatchObject({ reason: 'ConnectionDone' });
+      const sp = server.protocols[0] as EchoRecorder;
+      expect(sp.data().equals(pattern(65536))).toBe(true);
+      expect((await within(sp.lost)).value).toBeInstanceOf(ConnectionDone);
+      expect(sp.names().slice(0, 2)).toEqual(['connectionMade', 'handshakeCompleted']);
+    });
+
+    it('a Twisted client verifying another host name refuses torsion’s certificate', async () => {
+      const server = new RecordingServerFactory(EchoRecorder);
+      const port = h.r.listenSSL(0, server, certs.server(), { interface: '127.0.0.1' }).getHost().port;
+      peer = new Peer((found as { python: string }).python, 'tls_client.py', [
+        String(port),
+        certs.c.path('ca.crt'),
+        'example.com',
+      ]);
+      const lost = await within(peer.next('lost'), 20000);
+      expect(lost.reason).not.toBe('ConnectionDone');
+      expect(peer.events.some((e) => e.event === 'echoed')).toBe(false);
+      const sp = server.protocols[0] as EchoRecorder;
+      expect((await within(sp.lost)).value).not.toBeInstanceOf(ConnectionDone);
     });
   });
 }
