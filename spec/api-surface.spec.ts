@@ -25,6 +25,9 @@ import * as processSubpath from '../src/process';
 import * as stdio from '../src/stdio';
 // udp
 import * as udp from '../src/udp';
+// tls family
+import * as ssl from '../src/ssl';
+import * as tlsProtocols from '../src/protocols/tls';
 
 const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   [
@@ -174,6 +177,12 @@ const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   // udp
   ['torsion/udp', udp, ['Port', 'MulticastPort', 'listenUDP', 'listenMulticast']],
   ['torsion/testing (udp)', testing, ['FakeDatagramTransport']],
+  // tls family
+  ['torsion/ssl', ssl, ['optionsForClientTLS', 'ClientTLSOptions', 'CertificateOptions', 'Certificate', 'PrivateCertificate',
+    'KeyPair', 'platformTrust', 'trustRootFromCertificates', 'TLSVersion']],
+  ['torsion/protocols/tls', tlsProtocols, ['TLSMemoryBIOFactory', 'TLSMemoryBIOProtocol']],
+  ['torsion (tls)', root, ['optionsForClientTLS', 'CertificateOptions']],
+  ['torsion/endpoints (tls)', endpoints, ['SSL4ClientEndpoint', 'SSL4ServerEndpoint', 'wrapClientTLS']],
 ];
 
 describe('the public names of API.md', () => {

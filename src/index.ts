@@ -50,3 +50,5 @@ export { Logger, globalLogPublisher } from './logger';
 export * as error from './errors';
 // processes family
 export { SubprocessProtocol } from './process';
+// tls family
+export { optionsForClientTLS, CertificateOptions } from './ssl';

@@ -15,13 +15,20 @@ const lostOnce = (r: Recorder) => r.reasons.length >= 1;
 /**
  * Register the transport behaviour suite for one implementation. `family`
  * 'UNIX' (unix: UNIX sockets share TCP's transport) swaps the two
- * address-family tests: UNIXAddress ends, and no TCP options.
+ * address-family tests: UNIXAddress ends, and no TCP options. `skip`
+ * (tls family) names behaviour a transport does not have by design, each
+ * title with its reason.
  */
 export function transportConformance(
   name: string,
   makeHarness: () => TransportHarness | Promise<TransportHarness>,
   family: 'TCP' | 'UNIX' = 'TCP',
+  skip: Readonly<Record<string, string>> = {},
 ): void {
+  const it = (title: string, fn: () => Promise<void>): void => {
+    if (title in skip) test.skip(`${title} (not for ${name}: ${skip[title]})`, fn);
+    else test(title, fn);
+  };
   // Registered for their family only (not skipped: they do not apply to the other).
   const only =
     (f: 'TCP' | 'UNIX') =>

@@ -92,14 +92,6 @@ describe('clientFromString', () => {
     expect(err.description).toBe(description);
   });
 
-  it.each(['ssl:example.com:443', 'tls:example.com:443', 'SSL:host=x:port=1'])(
-    'names %s as a Twisted type torsion does not support yet, listing the supported ones',
-    (description) => {
-      const err = refused(() => clientFromString(reactor, description));
-      expect(err.code).toBe('ERR_ENDPOINT_UNSUPPORTED_TYPE');
-      expect(err.message).toMatch(/not supported by torsion yet; supported types: 'tcp:', 'tcp6:', 'unix:'/);
-    },
-  );
 
   it('says which field is at fault', () => {
     expect(refused(() => clientFromString(reactor, 'tcp:h:80x')).field).toBe('port');
@@ -163,7 +155,7 @@ describe('serverFromString', () => {
     expect(err.message).toMatch(message);
   });
 
-  it.each(['ssl:443:privateKey=key.pem', 'systemd:domain=INET:index=0'])(
+  it.each(['systemd:domain=INET:index=0'])(
     'names %s as not supported yet',
     (description) => {
       const err = refused(() => serverFromString(reactor, description));

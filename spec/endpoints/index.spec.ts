@@ -25,7 +25,7 @@ describe('torsion/endpoints', () => {
   });
 
   it('lists the supported description types', () => {
-    expect(endpoints.CLIENT_ENDPOINT_TYPES).toEqual(['tcp', 'tcp6', 'unix']);
-    expect(endpoints.SERVER_ENDPOINT_TYPES).toEqual(['tcp', 'tcp6', 'unix', 'stdio']);
+    expect(endpoints.CLIENT_ENDPOINT_TYPES).toEqual(['tcp', 'tcp6', 'unix', 'ssl', 'tls']);
+    expect(endpoints.SERVER_ENDPOINT_TYPES).toEqual(['tcp', 'tcp6', 'unix', 'stdio', 'ssl']);
   });
 });

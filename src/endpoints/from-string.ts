@@ -17,15 +17,19 @@ import type { IReactorUNIX } from '../interfaces/unix';
 import { UNIXClientEndpoint, UNIXServerEndpoint } from './unix';
 // ---- end unix ----
 
+// tls family
+import { HostnameEndpoint, type IHostnameEndpointReactor } from './hostname';
+import { SSL_CLIENT_FIELDS, SSL_SERVER_FIELDS, TLS_CLIENT_FIELDS, sslClientFromFields, sslServerFromFields, tlsClientFromFields } from './ssl';
+
 /** The prefixes clientFromString understands. */
-export const CLIENT_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'unix']);
+export const CLIENT_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'unix', 'ssl', 'tls']);
 /** The prefixes serverFromString understands. */
-export const SERVER_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'unix', 'stdio']);
+export const SERVER_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'unix', 'stdio', 'ssl']);
 
 // Twisted endpoint types torsion does not provide yet: named in the error
 // so that a Twisted user learns it is missing, not misspelt.
-const NOT_YET_CLIENT = new Set(['ssl', 'tls']);
-const NOT_YET_SERVER = new Set(['ssl', 'tls', 'systemd']);
+const NOT_YET_CLIENT = new Set<string>([]);
+const NOT_YET_SERVER = new Set(['systemd']);
 
 /**
  * Build a client endpoint from a description (the prefix is
@@ -52,6 +56,17 @@ export function clientFromString(reactor: IReactorTCP, description: string): ISt
   const parsed = parseDescription(description);
   const type = endpointType(parsed, description, CLIENT_ENDPOINT_TYPES, NOT_YET_CLIENT, 'client');
   if (type === 'unix') return unixClientFromString(reactor, parsed, description);
+  // tls family: ssl: and tls:
+  if (type === 'ssl') return sslClientFromFields(reactor, description, parsed, new Fields(parsed, description, SSL_CLIENT_FIELDS));
+  if (type === 'tls') {
+    return tlsClientFromFields(
+      description,
+      parsed,
+      new Fields(parsed, description, TLS_CLIENT_FIELDS),
+      (host, port, options) => new HostnameEndpoint(reactor as IHostnameEndpointReactor, host, port, options),
+      (inner) => clientFromString(reactor, inner),
+    );
+  }
   const fields = new Fields(parsed, description, ['host', 'port', 'timeout', 'bindAddress']);
   const positional = [...parsed.args];
   if (positional.length > 2) fields.tooMany('host and port');
@@ -109,6 +124,8 @@ export function serverFromString(reactor: IReactorTCP, description: string): ISt
     if (parsed.args.some((a) => a !== '')) throw new EndpointParseError('TOO_MANY_FIELDS', "'stdio:' takes no fields", description);
     return new StandardIOEndpoint(reactor as unknown as IReactorFDSet);
   }
+  // tls family: ssl:
+  if (type === 'ssl') return sslServerFromFields(reactor, description, parsed, new Fields(parsed, description, SSL_SERVER_FIELDS));
   const order = ['port', 'interface', 'backlog'];
   const fields = new Fields(parsed, description, order);
   if (parsed.args.length > order.length) fields.tooMany('port, interface and backlog');

@@ -31,6 +31,8 @@ export { parseDescription, quoteStringArgument, type ParsedDescription } from '.
 export { connectProtocol } from './connect-protocol';
 // processes family
 export { ProcessEndpoint, StandardIOEndpoint, type ProcessEndpointOptions } from './process';
+// tls family
+export { SSL4ClientEndpoint, SSL4ServerEndpoint, wrapClientTLS } from './ssl';
 export {
   EndpointParseError,
   ConnectAttemptsFailedError,

@@ -19,6 +19,7 @@ export * from './unix'; // unix
 export * from './process';
 // udp
 export * from './udp';
+export * from './tls';
 import type { IReactorTime } from './time';
 import type { IReactorCore } from './core';
 import type { IReactorFDSet } from './fdset';
@@ -26,7 +27,8 @@ import type { IReactorTCP } from './tcp';
 import type { IReactorUNIX } from './unix'; // unix
 import type { IReactorProcess } from './process';
 import type { IReactorMulticast, IReactorUDP } from './udp'; // udp
+import type { IReactorSSL } from './tls'; // tls
 
 /** What the real reactor provides. */
 export interface IReactor
-  extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX, IReactorProcess, IReactorUDP, IReactorMulticast {}
+  extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX, IReactorProcess, IReactorUDP, IReactorMulticast, IReactorSSL {}

@@ -24,6 +24,9 @@ import type { IDatagramProtocol, IReactorMulticast, IReactorUDP, ListenMulticast
 import { listenMulticast, listenUDP } from '../udp/listen';
 import type { MulticastPort } from '../udp/multicast';
 import type { Port as UDPPort } from '../udp/port';
+// tls family
+import type { IOpenSSLClientConnectionCreator, IOpenSSLServerConnectionCreator, IReactorSSL } from '../interfaces/tls';
+import { connectSSL, listenSSL } from '../ssl/reactor-ssl';
 import { guardApply, guardCall, loggingOwner } from '../guard';
 import { Logger } from '../logger';
 import { checkFunction, checkString, describe, ArgTypeError, ArgRangeError } from '../validate';
@@ -91,7 +94,8 @@ export class Reactor
     IReactorUNIXDatagram,
     IReactorProcess,
     IReactorUDP,
-    IReactorMulticast
+    IReactorMulticast,
+    IReactorSSL
 {
   /** Where the reactor logs what it cannot raise. */
   protected readonly log = new Logger('torsion.reactor');
@@ -423,6 +427,35 @@ export class Reactor
    */
   listenMulticast(port: number, protocol: IDatagramProtocol, options?: ListenMulticastOptions): MulticastPort {
     return listenMulticast(this, port, protocol, options);
+  }
+
+  // ---- IReactorSSL (tls family) ---------------------------------------------------
+
+  /**
+   * connectTCP plus TLS on the same Connector lifecycle (see {@link IReactorSSL}).
+   * @throws TypeError/RangeError for bad arguments; TypeError for a CertificateOptions without `verify`.
+   */
+  connectSSL(
+    host: string,
+    port: number,
+    factory: IClientFactory,
+    contextFactory: IOpenSSLClientConnectionCreator,
+    options?: ConnectTCPOptions,
+  ): Connector {
+    return connectSSL(this, host, port, factory, contextFactory, options);
+  }
+
+  /**
+   * listenTCP plus TLS on every accepted connection; binds synchronously.
+   * @throws TypeError for server options without key or certificate; CannotListenError.
+   */
+  listenSSL(
+    port: number,
+    factory: IProtocolFactory,
+    contextFactory: IOpenSSLServerConnectionCreator,
+    options?: ListenTCPOptions,
+  ): Port {
+    return listenSSL(this, port, factory, contextFactory, options);
   }
 
   // ---- hooks for transports ----------------------------------------------------

@@ -23,6 +23,11 @@ import { NativeStream } from './native-stream';
 import { SHARED_READ_BUFFER, type SocketOwner, type TransportSocket, linger, startSocketReading } from './socket';
 import type { TCPReactor } from './types';
 import { type Flushable, scheduleFlush } from './write-batch';
+// tls family
+import type { IOpenSSLClientConnectionCreator, IOpenSSLServerConnectionCreator } from '../interfaces/tls';
+import type { Certificate } from '../ssl/certificate';
+import { startTLS, tlsLayerOf } from '../ssl/start-tls';
+import type { TLSVersion } from '../ssl/version';
 
 const log = new Logger('torsion.tcp');
 
@@ -731,6 +736,44 @@ export abstract class Connection<A extends IAddress = IPv4Address | IPv6Address>
     if (consumers === null) return;
     const i = consumers.indexOf(consumer);
     if (i >= 0) consumers.splice(i, 1);
+  }
+
+  // ---- ITLSTransport / ISSLTransport (tls family) ----------------------------------
+
+  /** True once startTLS() ran. */
+  get TLS(): boolean {
+    return tlsLayerOf(this) !== null;
+  }
+
+  /**
+   * Upgrade this live connection to TLS in place (see ITLSTransport):
+   * bytes written before leave in plaintext, then the handshake starts, as
+   * the client for a connectTCP connection and as the server for an
+   * accepted one. The protocol and this transport keep their identity.
+   * @throws RuntimeError when called twice or after loseConnection(); TypeError for unusable options.
+   */
+  startTLS(contextFactory: IOpenSSLClientConnectionCreator | IOpenSSLServerConnectionCreator): void {
+    this._setProtocol(startTLS(this as unknown as Connection, Connection.prototype, contextFactory));
+  }
+  /** The peer's certificate after a startTLS handshake, else null. */
+  getPeerCertificate(): Certificate | null {
+    return tlsLayerOf(this)?.getPeerCertificate() ?? null;
+  }
+  /** This side's certificate after startTLS, else null. */
+  getHostCertificate(): Certificate | null {
+    return tlsLayerOf(this)?.getHostCertificate() ?? null;
+  }
+  /** The negotiated cipher after a startTLS handshake, else null. */
+  getCipher(): { name: string; standardName: string; version: string } | null {
+    return tlsLayerOf(this)?.getCipher() ?? null;
+  }
+  /** The negotiated TLS version after a startTLS handshake, else null. */
+  getProtocolVersion(): TLSVersion | null {
+    return tlsLayerOf(this)?.getProtocolVersion() ?? null;
+  }
+  /** The ALPN protocol after a startTLS handshake, else null. */
+  get negotiatedProtocol(): string | null {
+    return tlsLayerOf(this)?.negotiatedProtocol ?? null;
   }
 
   // ---- internals ----------------------------------------------------------------

@@ -31,6 +31,8 @@ export { FakeProcessTransport } from './fake-process-transport';
 // udp
 export { FakeDatagramTransport } from './fake-datagram';
 export type { FakeDatagramTransportOptions, WrittenDatagram } from './fake-datagram';
+// tls family
+export type { SSLClientRecord, SSLServerRecord } from './memory-reactor';
 export { MemoryReactorClock, RaisingMemoryReactor } from './memory-reactor-clock';
 export { FakeTransport } from './fake-transport';
 export type { FakeTransportOptions } from './fake-transport';

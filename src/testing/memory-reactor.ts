@@ -33,6 +33,8 @@ import type { IDatagramProtocol, IReactorMulticast, IReactorUDP, ListenMulticast
 import { checkDatagramProtocol, checkListenUDP } from '../udp/check';
 import { FakeDatagramTransport } from './fake-datagram';
 import { RuntimeError } from '../errors';
+// tls family
+import type { IOpenSSLClientConnectionCreator, IOpenSSLServerConnectionCreator } from '../interfaces/tls';
 import { checkCount, checkFunction, checkPort, checkString, ArgTypeError, ArgRangeError } from '../validate';
 
 /** One connectTCP call, as recorded in {@link MemoryReactor.tcpClients}. */
@@ -63,6 +65,27 @@ export interface UDPPortRecord {
   listenMultiple?: boolean;
   /** The transport the protocol was attached to. */
   transport: FakeDatagramTransport;
+}
+
+// ---- tls family: connectSSL/listenSSL records ----
+/** One connectSSL call, as recorded in {@link MemoryReactor.sslClients}. */
+export interface SSLClientRecord {
+  host: string;
+  port: number;
+  factory: IClientFactory;
+  contextFactory: IOpenSSLClientConnectionCreator;
+  /** The TCP connect timeout asked for (default 30; null for none). */
+  timeout: number | null;
+  bindAddress: [string, number] | string | null;
+}
+
+/** One listenSSL call, as recorded in {@link MemoryReactor.sslServers}. */
+export interface SSLServerRecord {
+  port: number;
+  factory: IProtocolFactory;
+  contextFactory: IOpenSSLServerConnectionCreator;
+  backlog: number;
+  interface: string;
 }
 
 /** One connectUNIX call, as recorded in {@link MemoryReactor.unixClients}. */
@@ -214,6 +237,10 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP, 
   readonly spawnedProcesses: SpawnedProcessRecord[] = [];
   /** Every listenUDP / listenMulticast call, in order. */
   readonly udpPorts: UDPPortRecord[] = [];
+  /** Every connectSSL call, in order (tls family). */
+  readonly sslClients: SSLClientRecord[] = [];
+  /** Every listenSSL call, in order (tls family). */
+  readonly sslServers: SSLServerRecord[] = [];
   /** The connectors handed out, parallel to tcpClients/unixClients in call order. */
   readonly connectors: FakeConnector[] = [];
   /** The reader set. */
@@ -396,6 +423,59 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP, 
       wantPID: checkBoolean('wantPID', o.wantPID, false),
     });
     return new FakePort(new UNIXAddress(address));
+  }
+
+  // ---- IReactorSSL (tls family) ---------------------------------------------
+
+  /** Record the call in {@link MemoryReactor.sslClients}, give the factory a {@link FakeConnector}, return it. */
+  connectSSL(
+    host: string,
+    port: number,
+    factory: IClientFactory,
+    contextFactory: IOpenSSLClientConnectionCreator,
+    opts: ConnectTCPOptions = {},
+  ): FakeConnector {
+    checkString('host', host);
+    checkPort('port', port);
+    checkFactory(factory, true);
+    if (
+      contextFactory === null ||
+      typeof contextFactory !== 'object' ||
+      typeof contextFactory.clientConnectionForTLS !== 'function'
+    ) {
+      throw new ArgTypeError('contextFactory must be client TLS options (optionsForClientTLS(hostname))');
+    }
+    const timeout = opts.timeout === undefined ? 30 : opts.timeout;
+    const record: SSLClientRecord = { host, port, factory, contextFactory, timeout, bindAddress: opts.bindAddress ?? null };
+    this.sslClients.push(record);
+    const address = isIPv6(host) ? new IPv6Address('TCP', host, port) : new IPv4Address('TCP', host, port);
+    return this.#startConnecting(record, address, factory);
+  }
+
+  /** Record the call in {@link MemoryReactor.sslServers} and return a {@link FakePort} reporting `port`. */
+  listenSSL(
+    port: number,
+    factory: IProtocolFactory,
+    contextFactory: IOpenSSLServerConnectionCreator,
+    opts: ListenTCPOptions = {},
+  ): FakePort<IPv4Address | IPv6Address> {
+    checkPort('port', port);
+    checkFactory(factory, false);
+    if (
+      contextFactory === null ||
+      typeof contextFactory !== 'object' ||
+      typeof contextFactory.serverConnectionForTLS !== 'function'
+    ) {
+      throw new ArgTypeError('contextFactory must be server TLS options (CertificateOptions)');
+    }
+    const backlog = opts.backlog ?? 50;
+    checkCount('backlog', backlog);
+    const iface = opts.interface ?? '';
+    checkString('interface', iface);
+    this.sslServers.push({ port, factory, contextFactory, backlog, interface: iface });
+    return new FakePort<IPv4Address | IPv6Address>(
+      isIPv6(iface) ? new IPv6Address('TCP', iface, port) : new IPv4Address('TCP', '0.0.0.0', port),
+    );
   }
 
   /**
