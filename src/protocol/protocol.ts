@@ -1,6 +1,5 @@
 import type { Failure } from '../defer/failure';
 import { thrownIn } from '../guard';
-import type { IAddress } from '../interfaces/address';
 import type { IProcessProtocol, IProcessTransport } from '../interfaces/process';
 import type { IPv4Address, IPv6Address } from '../address';
 import { RuntimeError } from '../errors';
