@@ -6,6 +6,7 @@
  */
 import type { IPv4Address, IPv6Address } from 'torsion/address';
 import { Deferred, deferLater, LoopingCall, react, type Failure, type Reactor } from 'torsion';
+import { DatagramProtocol, ProcessProtocol } from 'torsion/protocol';
 import { main as echoClient } from './echo-client';
 import { main as echoServer } from './echo-server';
 
@@ -60,6 +61,39 @@ export async function main(reactor: Reactor, print: (line: string) => void = con
   });
   await port.stopListening();
   print(`   ${echoes.length} lines echoed; server closed`);
+
+  print('5. UDP: a datagram to an echoing port on 127.0.0.1, and its echo back');
+  class UDPEcho extends DatagramProtocol {
+    override datagramReceived(data: Buffer, addr: IPv4Address | IPv6Address): void {
+      this.transport!.write(data, addr);
+    }
+  }
+  const udpServer = reactor.listenUDP(0, new UDPEcho(), { interface: '127.0.0.1' });
+  const echoed = new Deferred<string>();
+  class UDPAsker extends DatagramProtocol {
+    override startProtocol(): void {
+      this.transport!.write(Buffer.from('ping over UDP'), ['127.0.0.1', udpServer.getHost().port]);
+    }
+    override datagramReceived(data: Buffer): void {
+      echoed.callback(data.toString());
+    }
+  }
+  const udpClient = reactor.listenUDP(0, new UDPAsker(), { interface: '127.0.0.1' });
+  print(`   echoed: ${await echoed}`);
+  await Promise.all([udpServer.stopListening(), udpClient.stopListening()]);
+
+  print("6. A child process: sh prints a line and exits 3; processEnded says so");
+  const ended = new Deferred<string>();
+  class Child extends ProcessProtocol {
+    override outReceived(data: Buffer): void {
+      print(`   child said: ${data.toString().trim()}`);
+    }
+    override processEnded(reason: Failure): void {
+      ended.callback(reason.getErrorMessage());
+    }
+  }
+  reactor.spawnProcess(new Child(), '/bin/sh', ['sh', '-c', 'echo hello from a child; exit 3']);
+  print(`   ${await ended}`);
   print('Done: stopping the reactor.');
 }
 

@@ -26,6 +26,11 @@ const KEY_LINES = [
   /Server said: hello, world$/,
   /Server said: torsion speaks Twisted$/,
   /2 lines echoed; server closed$/,
+  /^5\. UDP/,
+  /echoed: ping over UDP$/,
+  /^6\. A child process/,
+  /child said: hello from a child$/,
+  /exit code 3$/,
   /^Done: stopping the reactor\.$/,
 ];
 
