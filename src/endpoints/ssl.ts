@@ -160,6 +160,7 @@ class TLSWrapperClientEndpoint implements IStreamClientEndpoint {
     readonly clock: IReactorTime | null,
   ) {}
 
+  /** {@inheritDoc torsion/interfaces!IStreamClientEndpoint.connect} */
   connect<P extends IProtocol = IProtocol>(factory: ProtocolFactoryOf<P>): Deferred<P> {
     let tlsFactory: TLSMemoryBIOFactory;
     try {

@@ -8,6 +8,7 @@ import { ArgTypeError, describe } from '../validate';
 import { Certificate } from './certificate';
 
 class PlatformTrust implements IOpenSSLTrustRoot {
+  /** {@inheritDoc torsion/interfaces!IOpenSSLTrustRoot.caCertificates} */
   caCertificates(): null {
     return null;
   }
@@ -24,6 +25,7 @@ class CertificatesTrust implements IOpenSSLTrustRoot {
   constructor(pems: string[]) {
     this.#pems = pems;
   }
+  /** {@inheritDoc torsion/interfaces!IOpenSSLTrustRoot.caCertificates} */
   caCertificates(): string[] {
     return this.#pems.slice();
   }
