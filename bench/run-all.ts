@@ -16,7 +16,18 @@ import * as path from 'node:path';
 import { formatTable, type Row } from './common';
 
 /** The benches, in the order they run; missing files are skipped (timers.ts belongs to another part). */
-const BENCHES = ['timers.ts', 'tcp-pingpong.ts', 'tcp-bulk.ts', 'tcp-connect.ts', 'tcp-memory.ts', 'fdesc.ts'];
+const BENCHES = [
+  'timers.ts',
+  'tcp-pingpong.ts',
+  'tcp-bulk.ts',
+  'tcp-connect.ts',
+  'tcp-memory.ts',
+  'udp.ts',
+  'tls.ts',
+  'unix.ts',
+  'process.ts',
+  'fdesc.ts',
+];
 
 interface Outcome {
   bench: string;
