@@ -26,8 +26,8 @@ export interface UDPListenConfig {
   readonly listenMultiple: boolean;
 }
 
-/** Whether this Node's dgram can set SO_REUSEPORT (`reusePort`, Node 22.12+ / 23.1+). */
-function dgramHasReusePort(): boolean {
+/** Whether this Node's dgram can set SO_REUSEPORT (`reusePort`, Node 22.12+ / 23.1+). @internal */
+export function dgramHasReusePort(): boolean {
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
   return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 }
