@@ -23,7 +23,7 @@ import {
 import { Protocol } from '../../src/protocol';
 import { _setBindings, bindings } from '../../src/tcp/bindings';
 import { NativeStream } from '../../src/tcp/native-stream';
-import { Client, ConnectedDatagramPort, DatagramPort, FilesystemLock, Server, isLocked } from '../../src/unix';
+import { Client, FilesystemLock, Server, isLocked } from '../../src/unix';
 import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, useReactor, within } from '../tcp/harness';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -411,14 +411,6 @@ describe('UNIX socket arguments (checked at the call)', () => {
     expect(() => h.r.listenUNIX(sock(), sf(), 'x' as never)).toThrow(TypeError);
   });
 
-  it('UNIX datagram sockets need the native addon', () => {
-    expect(() => h.r.listenUNIXDatagram(sock(), {})).toThrow(NativeAddonUnavailableError);
-    expect(() => h.r.connectUNIXDatagram(sock(), {})).toThrow(
-      expect.objectContaining({ code: 'ERR_NATIVE_ADDON_UNAVAILABLE', feature: expect.stringContaining('connectUNIXDatagram') }),
-    );
-    expect(() => new DatagramPort()).toThrow(NativeAddonUnavailableError);
-    expect(() => new ConnectedDatagramPort()).toThrow(NativeAddonUnavailableError);
-  });
 });
 
 describe('FilesystemLock and isLocked', () => {

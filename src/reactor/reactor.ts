@@ -376,14 +376,20 @@ export class Reactor
     return listenUNIX(this, address, factory, options);
   }
 
-  /** @throws NativeAddonUnavailableError: UNIX datagram sockets need the native addon. */
+  /**
+   * Bind a UNIX datagram socket at `address` (through the native addon).
+   * @throws NativeAddonUnavailableError without the addon; CannotListenError.
+   */
   listenUNIXDatagram(address: string, protocol: object, options?: Omit<UNIXDatagramOptions, 'bindAddress'>): IListeningPort & IUNIXDatagramTransport {
-    return listenUNIXDatagram(address, protocol, options);
+    return listenUNIXDatagram(this, address, protocol, options);
   }
 
-  /** @throws NativeAddonUnavailableError: UNIX datagram sockets need the native addon. */
+  /**
+   * A UNIX datagram socket connected to `address` (through the native addon).
+   * @throws NativeAddonUnavailableError without the addon; CannotListenError.
+   */
   connectUNIXDatagram(address: string, protocol: object, options?: UNIXDatagramOptions): IListeningPort & IUNIXDatagramTransport {
-    return connectUNIXDatagram(address, protocol, options);
+    return connectUNIXDatagram(this, address, protocol, options);
   }
   // ---- end unix ----
 

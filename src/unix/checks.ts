@@ -5,6 +5,7 @@
  * @module
  */
 import { NativeAddonUnavailableError } from '../errors';
+import { nativeAddonStatus } from '../native';
 import { ArgRangeError, ArgTypeError, checkCount, checkString, describe } from '../validate';
 
 /** sun_path holds 108 bytes, the terminating NUL included. */
@@ -22,7 +23,10 @@ export function isAbstract(address: string): boolean {
  */
 export function addonUnavailable(feature: string): NativeAddonUnavailableError {
   const off = process.env.TORSION_NO_NATIVE;
-  const reason = off !== undefined && off !== '' && off !== '0' ? `TORSION_NO_NATIVE=${off}` : 'it is not part of this build';
+  const reason =
+    off !== undefined && off !== '' && off !== '0'
+      ? `TORSION_NO_NATIVE=${off}`
+      : (nativeAddonStatus().reason ?? 'this feature does not use it yet');
   return new NativeAddonUnavailableError(feature, reason);
 }
 
@@ -43,7 +47,7 @@ export function abstractUnavailable(): NativeAddonUnavailableError {
  * address, an inner NUL, an abstract name off Linux;
  * NativeAddonUnavailableError for an abstract name on Linux.
  */
-export function checkUNIXAddress(name: string, address: unknown): RangeError | null {
+export function checkUNIXAddress(name: string, address: unknown, allowAbstract = false): RangeError | null {
   checkString(name, address);
   if (address.length === 0) throw new ArgRangeError(`${name} must be a non-empty path to a UNIX socket`);
   if (address.indexOf('\0', 1) !== -1)
@@ -53,7 +57,7 @@ export function checkUNIXAddress(name: string, address: unknown): RangeError | n
   if (isAbstract(address)) {
     if (process.platform !== 'linux')
       throw new ArgRangeError(`${name}: abstract UNIX socket names (a leading '\\0') exist only on Linux`);
-    throw abstractUnavailable();
+    if (!allowAbstract) throw abstractUnavailable();
   }
   const bytes = Buffer.byteLength(address);
   if (bytes > MAX_PATH_BYTES) {

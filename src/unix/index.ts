@@ -12,6 +12,7 @@ export { Connector } from './connector';
 export { Server } from './server';
 export { Port } from './port';
 export { DatagramPort, ConnectedDatagramPort } from './datagram';
+export type { UNIXDatagramProtocol } from './datagram';
 export { connectUNIX, listenUNIX } from './reactor-unix';
 export { FilesystemLock, isLocked } from './lock';
 export type { ConnectUNIXOptions, ListenUNIXOptions, UNIXDatagramOptions } from '../interfaces/unix';
