@@ -265,3 +265,79 @@ export async function withReactor<T>(body: (r: Reactor) => Promise<T>): Promise<
 export function portOf(port: IListeningPort): number {
   return (port.getHost() as IPv4Address | IPv6Address).port;
 }
+
+/** What one ping-pong round measured. */
+export interface PingPongResult {
+  rate: number;
+  /** Round trips per CPU-second of this process. */
+  cpuRate: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * The ping-pong driver of the stream benches (W2 TCP, W8 UNIX): given a way
+ * to send one `size`-byte message on connection i, run for `seconds`
+ * and count round trips completed before the deadline. `onEcho(i, n)` is
+ * what each side's receive path calls with the number of bytes that came in.
+ */
+export class PingPongDriver {
+  readonly samples = new Samples();
+  trips = 0;
+  running = true;
+  #sentAt: Float64Array;
+  #got: Int32Array;
+  #send: (i: number) => void;
+  #idle = 0;
+  #whenIdle: (() => void) | null = null;
+  constructor(
+    conns: number,
+    send: (i: number) => void,
+    readonly size: number,
+  ) {
+    this.#sentAt = new Float64Array(conns);
+    this.#got = new Int32Array(conns);
+    this.#send = send;
+  }
+  start(i: number): void {
+    this.#sentAt[i] = nowMs();
+    this.#send(i);
+  }
+  onEcho(i: number, n: number): void {
+    let got = this.#got[i]! + n;
+    while (got >= this.size) {
+      got -= this.size;
+      const t = nowMs();
+      if (this.running) {
+        this.trips++;
+        this.samples.add(t - this.#sentAt[i]!);
+        this.#sentAt[i] = t;
+        this.#send(i);
+      } else {
+        this.#idle++;
+        if (this.#idle === this.#sentAt.length) this.#whenIdle?.();
+      }
+    }
+    this.#got[i] = got;
+  }
+  /** Run every connection for `seconds`; resolve once each is idle again. */
+  run(seconds: number): Promise<PingPongResult> {
+    return new Promise((resolve) => {
+      const t0 = nowMs();
+      const c0 = cpuSeconds();
+      let result: PingPongResult;
+      this.#whenIdle = () => resolve(result);
+      setTimeout(() => {
+        const elapsed = (nowMs() - t0) / 1000;
+        this.running = false;
+        result = {
+          rate: this.trips / elapsed,
+          cpuRate: this.trips / (cpuSeconds() - c0),
+          p50: this.samples.percentile(50) * 1000,
+          p99: this.samples.percentile(99) * 1000,
+        };
+      }, seconds * 1000);
+      for (let i = 0; i < this.#sentAt.length; i++) this.start(i);
+    });
+  }
+}

@@ -17,98 +17,26 @@ import { Protocol } from '../src/protocol/protocol';
 import { ClientFactory, Factory } from '../src/protocol/factory';
 import type { Reactor } from '../src/reactor';
 import {
-  Samples,
   alternate,
   closeRaw,
-  cpuSeconds,
   envInt,
   envNum,
   listenRaw,
   median,
-  nowMs,
   progress,
   report,
   withReactor,
   portOf,
   type Row,
+  PingPongDriver,
+  type PingPongResult,
 } from './common';
 
 const MSG = Buffer.alloc(64, 0x61);
 const SIZE = MSG.length;
 
-/** What one round measured. */
-interface Result {
-  rate: number;
-  /** Round trips per CPU-second of this process. */
-  cpuRate: number;
-  p50: number;
-  p99: number;
-}
-
-/**
- * The shared driver: given a way to send on connection i, run for `seconds`
- * and count round trips completed before the deadline. `onEcho(i, n)` is
- * what each side's receive path calls with the number of bytes that came in.
- */
-class Driver {
-  readonly samples = new Samples();
-  trips = 0;
-  running = true;
-  #sentAt: Float64Array;
-  #got: Int32Array;
-  #send: (i: number) => void;
-  #idle = 0;
-  #whenIdle: (() => void) | null = null;
-  constructor(conns: number, send: (i: number) => void) {
-    this.#sentAt = new Float64Array(conns);
-    this.#got = new Int32Array(conns);
-    this.#send = send;
-  }
-  start(i: number): void {
-    this.#sentAt[i] = nowMs();
-    this.#send(i);
-  }
-  onEcho(i: number, n: number): void {
-    let got = this.#got[i]! + n;
-    while (got >= SIZE) {
-      got -= SIZE;
-      const t = nowMs();
-      if (this.running) {
-        this.trips++;
-        this.samples.add(t - this.#sentAt[i]!);
-        this.#sentAt[i] = t;
-        this.#send(i);
-      } else {
-        this.#idle++;
-        if (this.#idle === this.#sentAt.length) this.#whenIdle?.();
-      }
-    }
-    this.#got[i] = got;
-  }
-  /** Run every connection for `seconds`; resolve once each is idle again. */
-  run(seconds: number): Promise<Result> {
-    return new Promise((resolve) => {
-      const t0 = nowMs();
-      const c0 = cpuSeconds();
-      let result: Result;
-      this.#whenIdle = () => resolve(result);
-      setTimeout(() => {
-        const elapsed = (nowMs() - t0) / 1000;
-        this.running = false;
-        result = {
-          rate: this.trips / elapsed,
-          cpuRate: this.trips / (cpuSeconds() - c0),
-          p50: this.samples.percentile(50) * 1000,
-          p99: this.samples.percentile(99) * 1000,
-        };
-      }, seconds * 1000);
-      for (let i = 0; i < this.#sentAt.length; i++) this.start(i);
-    });
-  }
-}
-
 /** Plain node:net: an echo server and `conns` clients, as a Node developer writes them. */
-async function rawRound(conns: number, seconds: number): Promise<Result> {
+async function rawRound(conns: number, seconds: number): Promise<PingPongResult> {
   const server = net.createServer((s) => {
     s.on('data', (d) => s.write(d));
   });
@@ -125,7 +53,7 @@ async function rawRound(conns: number, seconds: number): Promise<Result> {
         }),
     ),
   );
-  const driver = new Driver(conns, (i) => sockets[i]!.write(MSG));
+  const driver = new PingPongDriver(conns, (i) => sockets[i]!.write(MSG), SIZE);
   sockets.forEach((s, i) => s.on('data', (d: Buffer) => driver.onEcho(i, d.length)));
   const r = await driver.run(seconds);
   await Promise.all(sockets.map((s) => new Promise((res) => s.once('close', res).end())));
@@ -142,13 +70,13 @@ class Echo extends Protocol {
 
 class PingClient extends Protocol {
   index = 0;
-  driver: Driver | null = null;
+  driver: PingPongDriver | null = null;
   override dataReceived(data: Buffer): void {
     this.driver!.onEcho(this.index, data.length);
   }
 }
 
-async function torsionRound(conns: number, seconds: number): Promise<Result> {
+async function torsionRound(conns: number, seconds: number): Promise<PingPongResult> {
   return withReactor(async (reactor: Reactor) => {
     const port = reactor.listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1', backlog: 511 });
     const portNo = portOf(port);
@@ -166,7 +94,7 @@ async function torsionRound(conns: number, seconds: number): Promise<Result> {
       })();
       for (let i = 0; i < conns; i++) reactor.connectTCP('127.0.0.1', portNo, cf);
     });
-    const driver = new Driver(conns, (i) => clients[i]!.transport!.write(MSG));
+    const driver = new PingPongDriver(conns, (i) => clients[i]!.transport!.write(MSG), SIZE);
     for (const c of clients) c.driver = driver;
     const r = await driver.run(seconds);
     for (const c of clients) c.transport!.loseConnection();
@@ -189,7 +117,7 @@ async function main(): Promise<void> {
       },
       { onRound: (side, i, r) => progress(`${conns} conn round ${i} ${side}: ${Math.round(r.rate)} rt/s`) },
     );
-    const pick = (side: 'raw' | 'torsion', k: keyof Result): number => median(res[side].map((r) => r[k]));
+    const pick = (side: 'raw' | 'torsion', k: keyof PingPongResult): number => median(res[side].map((r) => r[k]));
     const label = `W2 ping-pong 64 B, ${conns} conn`;
     rows.push(
       { name: label, unit: 'rt/s', raw: pick('raw', 'rate'), torsion: pick('torsion', 'rate'), better: 'higher', target: 1.25 },

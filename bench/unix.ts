@@ -20,80 +20,28 @@ import * as path from 'node:path';
 import { ClientFactory, Factory } from '../src/protocol/factory';
 import { Protocol } from '../src/protocol/protocol';
 import type { Reactor } from '../src/reactor';
-import { Samples, alternate, cpuSeconds, envInt, envNum, median, nowMs, progress, report, withReactor, type Row } from './common';
+import {
+  alternate,
+  envInt,
+  envNum,
+  median,
+  progress,
+  report,
+  withReactor,
+  type Row,
+  PingPongDriver,
+  type PingPongResult,
+} from './common';
 
 const MSG = Buffer.alloc(64, 0x61);
 const SIZE = MSG.length;
-
-interface Result {
-  rate: number;
-  cpuRate: number;
-  p50: number;
-  p99: number;
-}
-
-/** One message in flight per connection; counts round trips until the deadline. */
-class Driver {
-  readonly samples = new Samples();
-  trips = 0;
-  running = true;
-  readonly #sentAt: Float64Array;
-  readonly #got: Int32Array;
-  readonly #send: (i: number) => void;
-  #idle = 0;
-  #whenIdle: (() => void) | null = null;
-  constructor(conns: number, send: (i: number) => void) {
-    this.#sentAt = new Float64Array(conns);
-    this.#got = new Int32Array(conns);
-    this.#send = send;
-  }
-  onEcho(i: number, n: number): void {
-    let got = this.#got[i]! + n;
-    while (got >= SIZE) {
-      got -= SIZE;
-      const t = nowMs();
-      if (this.running) {
-        this.trips++;
-        this.samples.add(t - this.#sentAt[i]!);
-        this.#sentAt[i] = t;
-        this.#send(i);
-      } else {
-        this.#idle++;
-        if (this.#idle === this.#sentAt.length) this.#whenIdle?.();
-      }
-    }
-    this.#got[i] = got;
-  }
-  run(seconds: number): Promise<Result> {
-    return new Promise((resolve) => {
-      const t0 = nowMs();
-      const c0 = cpuSeconds();
-      let result: Result;
-      this.#whenIdle = () => resolve(result);
-      setTimeout(() => {
-        const elapsed = (nowMs() - t0) / 1000;
-        this.running = false;
-        result = {
-          rate: this.trips / elapsed,
-          cpuRate: this.trips / (cpuSeconds() - c0),
-          p50: this.samples.percentile(50) * 1000,
-          p99: this.samples.percentile(99) * 1000,
-        };
-      }, seconds * 1000);
-      for (let i = 0; i < this.#sentAt.length; i++) {
-        this.#sentAt[i] = nowMs();
-        this.#send(i);
-      }
-    });
-  }
-}
 
 let dir = '';
 let seq = 0;
 const nextPath = (): string => path.join(dir, `b${seq++}.sock`);
 
 /** Plain node:net on a UNIX socket path, as a Node developer writes it. */
-async function rawRound(conns: number, seconds: number): Promise<Result> {
+async function rawRound(conns: number, seconds: number): Promise<PingPongResult> {
   const file = nextPath();
   const server = net.createServer((s) => {
     s.on('data', (d) => s.write(d));
@@ -114,7 +62,7 @@ async function rawRound(conns: number, seconds: number): Promise<Result> {
         }),
     ),
   );
-  const driver = new Driver(conns, (i) => sockets[i]!.write(MSG));
+  const driver = new PingPongDriver(conns, (i) => sockets[i]!.write(MSG), SIZE);
   sockets.forEach((s, i) => s.on('data', (d: Buffer) => driver.onEcho(i, d.length)));
   const r = await driver.run(seconds);
   await Promise.all(sockets.map((s) => new Promise((res) => s.once('close', res).end())));
@@ -130,14 +78,14 @@ class Echo extends Protocol {
 
 class PingClient extends Protocol {
   index = 0;
-  driver: Driver | null = null;
+  driver: PingPongDriver | null = null;
   override dataReceived(data: Buffer): void {
     this.driver!.onEcho(this.index, data.length);
   }
 }
 
 /** torsion: the same echo server and clients as Protocols on a fresh Reactor. */
-async function torsionRound(conns: number, seconds: number): Promise<Result> {
+async function torsionRound(conns: number, seconds: number): Promise<PingPongResult> {
   return withReactor(async (reactor: Reactor) => {
     const file = nextPath();
     const port = reactor.listenUNIX(file, Factory.forProtocol(Echo), { backlog: 511 });
@@ -155,7 +103,7 @@ async function torsionRound(conns: number, seconds: number): Promise<Result> {
       })();
       for (let i = 0; i < conns; i++) reactor.connectUNIX(file, cf);
     });
-    const driver = new Driver(conns, (i) => clients[i]!.transport!.write(MSG));
+    const driver = new PingPongDriver(conns, (i) => clients[i]!.transport!.write(MSG), SIZE);
     for (const c of clients) c.driver = driver;
     const r = await driver.run(seconds);
     for (const c of clients) c.transport!.loseConnection();
@@ -180,7 +128,7 @@ async function main(): Promise<void> {
         },
         { onRound: (side, i, r) => progress(`${conns} conn round ${i} ${side}: ${Math.round(r.rate)} rt/s`) },
       );
-      const pick = (side: 'raw' | 'torsion', k: keyof Result): number => median(res[side].map((r) => r[k]));
+      const pick = (side: 'raw' | 'torsion', k: keyof PingPongResult): number => median(res[side].map((r) => r[k]));
       const label = `W8 UNIX ping-pong 64 B, ${conns} conn`;
       rows.push(
         { name: label, unit: 'rt/s', raw: pick('raw', 'rate'), torsion: pick('torsion', 'rate'), better: 'higher', target: 1.2 },
