@@ -402,13 +402,18 @@ interface ExtraAccepts {
   readonly TCP: new (type: number) => unknown;
   readonly SOCKET: number;
 }
-/** Whether the binding's TCP handle can open() a descriptor (looked up once). */
-let canOpen: boolean | undefined;
+/** The binding's TCP handle, when it can open() a descriptor (looked up once per binding; null: it cannot). */
+let openable: ExtraAccepts | null = null;
+let openableFor: unknown = null;
 
-/** The binding's TCP handle where it can open() a descriptor and the addon is there, or null (the switches are honoured on every call). */
+/** The binding's TCP handle where it can open() a descriptor and the addon is there, or null (the switches are honoured on every call; nothing is allocated per call). */
 function extraAccepts(): ExtraAccepts | null {
   const b = bindings();
   if (b === null || nativeAddon() === null) return null;
-  canOpen ??= typeof (b.tcp.TCP as { prototype?: Record<string, unknown> }).prototype?.open === 'function';
-  return canOpen ? { TCP: b.tcp.TCP, SOCKET: b.tcp.constants.SOCKET } : null;
+  if (openableFor !== b.tcp) {
+    openableFor = b.tcp;
+    const proto = (b.tcp.TCP as { prototype?: Record<string, unknown> }).prototype;
+    openable = typeof proto?.open === 'function' ? { TCP: b.tcp.TCP, SOCKET: b.tcp.constants.SOCKET } : null;
+  }
+  return openable;
 }
