@@ -33,6 +33,8 @@ class Greeter extends RecordingProtocol {
   }
 }
 
+// The native client path exists only with the private bindings (skipped in the run without them).
+if (BINDINGS_OFF) console.log('native-client.spec: skipped: TORSION_NO_BINDINGS is set');
 (BINDINGS_OFF ? describe.skip : describe)('native client connections on this Node', () => {
   const h = useReactor();
   let port: Port;
