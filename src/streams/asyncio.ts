@@ -1,0 +1,2 @@
+// The barrel of this part of torsion/streams; filled by its owner.
+export {};

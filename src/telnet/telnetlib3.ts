@@ -1,0 +1,2 @@
+// The barrel of this part of torsion/telnet; filled by its owner.
+export {};
