@@ -26,7 +26,19 @@ import * as net from 'node:net';
 import * as readline from 'node:readline';
 
 import { openConnection } from '../src/streams/asyncio';
-import { alternate, closeRaw, cpuSeconds, envInt, listenRaw, median, nowMs, progress, report, withReactor, type Row } from './common';
+import {
+  alternate,
+  closeRaw,
+  cpuSeconds,
+  envInt,
+  listenRaw,
+  median,
+  nowMs,
+  progress,
+  report,
+  withReactor,
+  type Row,
+} from './common';
 
 const LINE = 64;
 const BLOCK_LINES = 1024;
@@ -165,7 +177,14 @@ async function main(): Promise<void> {
   const pick = (side: 'raw' | 'torsion', k: keyof LineResult): number => median(res[side].map((r) => r[k]));
   const label = `W10 for-await lines 64 B (${lines})`;
   const rows: Row[] = [
-    { name: `${label} vs readline`, unit: 'lines/s', raw: pick('raw', 'rate'), torsion: pick('torsion', 'rate'), better: 'higher', target: 1.5 },
+    {
+      name: `${label} vs readline`,
+      unit: 'lines/s',
+      raw: pick('raw', 'rate'),
+      torsion: pick('torsion', 'rate'),
+      better: 'higher',
+      target: 1.5,
+    },
     {
       name: `${label} vs readline, per CPU-s`,
       unit: 'lines/CPU-s',
