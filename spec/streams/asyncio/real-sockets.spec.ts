@@ -8,13 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TimeoutError } from '../../../src/defer/errors';
 import { ConnectionLost, ConnectionRefusedError, IncompleteReadError, LimitOverrunError, SSLError } from '../../../src/errors';
-import type { IPv4Address } from '../../../src/address';
+import type { IPv4Address, IPv6Address } from '../../../src/address';
+import type { ITCPTransport } from '../../../src/interfaces/transport';
+import { Reactor } from '../../../src/reactor';
 import { optionsForClientTLS } from '../../../src/ssl';
 import {
   openConnection,
   openUnixConnection,
   startServer,
   startUnixServer,
+  StreamReaderProtocol,
   type StreamReader,
   type StreamWriter,
 } from '../../../src/streams/asyncio';
@@ -165,7 +168,7 @@ describe('asyncio streams on real sockets', () => {
     );
   });
 
-  it('drain() resolves once a large write has been taken by a slow reader; all bytes arrive', async () => {
+  it('drain() waits while the transport is over its high-water mark and resolves once a slow reader takes the bytes', async () => {
     let received = 0;
     let peer: net.Socket | null = null;
     const raw = await rawServer((s) => {
@@ -175,20 +178,71 @@ describe('asyncio streams on real sockets', () => {
         received += d.length;
       });
     });
+    const paused = jest.spyOn(StreamReaderProtocol.prototype, 'pauseWriting');
+    const resumed = jest.spyOn(StreamReaderProtocol.prototype, 'resumeWriting');
     try {
       const [, writer] = await within(openConnection('127.0.0.1', raw.port, { reactor: h.r }));
+      (writer.transport as ITCPTransport).setWriteBufferLimits(64 * 1024);
       const big = Buffer.alloc(8 * 1024 * 1024, 0x61);
       writer.write(big);
       const drained = writer.drain();
+      const end = Date.now() + 10000;
+      while (paused.mock.calls.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 2));
+      expect(paused).toHaveBeenCalled();
+      expect(resumed).not.toHaveBeenCalled();
       peer!.resume();
       await within(drained, 20000);
+      expect(resumed).toHaveBeenCalled();
       writer.close();
       await within(writer.waitClosed());
-      const end = Date.now() + 10000;
-      while (received < big.length && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      while (received < big.length && Date.now() < end + 10000) await new Promise((r) => setTimeout(r, 5));
       expect(received).toBe(big.length);
     } finally {
+      paused.mockRestore();
+      resumed.mockRestore();
       await raw.close();
+    }
+  });
+
+  it('IPv6: a server on ::1 and a client to ::1', async () => {
+    const server = await startServer(
+      async (reader, writer) => {
+        writer.write(await reader.readline());
+        writer.close();
+      },
+      '::1',
+      0,
+      { reactor: h.r },
+    );
+    const port = (server.getHost() as IPv6Address).port;
+    const [reader, writer] = await within(openConnection('::1', port, { reactor: h.r }));
+    expect(writer.getExtraInfo('peername')).toEqual(['::1', port]);
+    writer.write(b('six\n'));
+    expect((await within(reader.read())).toString()).toBe('six\n');
+    await within(server[Symbol.asyncDispose]());
+  });
+
+  it('openConnection called before the reactor runs connects once it runs', async () => {
+    const r = new Reactor();
+    const server = await startServer(
+      (_reader, writer) => {
+        writer.write(b('hello\n'));
+        writer.close();
+      },
+      '127.0.0.1',
+      0,
+      { reactor: r },
+    );
+    const port = (server.getHost() as IPv4Address).port;
+    const opening = openConnection('127.0.0.1', port, { reactor: r });
+    const done = r.run();
+    try {
+      const [reader] = await within(opening);
+      expect((await within(reader.readline())).toString()).toBe('hello\n');
+      await within(server[Symbol.asyncDispose]());
+    } finally {
+      r.stop();
+      await done;
     }
   });
 
