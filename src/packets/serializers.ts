@@ -15,6 +15,15 @@ export {
   isPacketSerializer,
 } from './abc';
 export { BufferedStreamProtocol, DatagramProtocol, StreamProtocol } from './protocol';
+export {
+  AutoSeparatedPacketSerializer,
+  type AutoSeparatedPacketSerializerOptions,
+  FixedSizePacketSerializer,
+  type FixedSizePacketSerializerOptions,
+} from './serializers/base-stream';
+export { Base64EncoderSerializer, type Base64EncoderSerializerOptions } from './serializers/base64';
+export { ZlibCompressorSerializer, type ZlibCompressorSerializerOptions } from './serializers/compressor';
+export { LengthPrefixedSerializer, type LengthPrefixedSerializerOptions } from './serializers/length-prefixed';
 export { JSONSerializer, type JSONSerializerOptions } from './serializers/json';
 export {
   DEFAULT_SERIALIZER_LIMIT,

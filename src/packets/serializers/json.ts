@@ -14,6 +14,7 @@ import {
   bufferedReadUntil,
   ChunkAccumulator,
   checkLimit,
+  kDeserializeKeepsNoReference,
   limitOverrun,
   readUntil,
   serializerCounters,
@@ -188,6 +189,8 @@ function skipWhitespace(held: Uint8Array, from: number, len: number): number {
 export class JSONSerializer<S = unknown, R = unknown>
   implements IPacketSerializer<S, R>, IBufferedIncrementalPacketSerializer<S, R, Buffer>
 {
+  /** @internal */
+  readonly [kDeserializeKeepsNoReference] = true;
   readonly #codec: Codec;
   readonly #errors: UnicodeErrors;
   readonly #limit: number;

@@ -6,7 +6,7 @@ import { type Codec, checkErrors, decodeText, encodeText, lookupCodec, type Unic
 import { DeserializeError, IncrementalDeserializeError, UnicodeDecodeError } from '../../errors';
 import { ArgRangeError, ArgTypeError, checkBytes, describe } from '../../validate';
 import type { IBufferedIncrementalPacketSerializer, IPacketSerializer } from '../abc';
-import { asBufferView, bufferedReadUntil, checkLimit, readUntil } from './tools';
+import { asBufferView, bufferedReadUntil, checkLimit, kDeserializeKeepsNoReference, readUntil } from './tools';
 
 /** The newline of a line-based serializer: `'\n'`, `'\r'` or `'\r\n'`. */
 export type Newline = 'LF' | 'CR' | 'CRLF';
@@ -68,6 +68,8 @@ function copyOf(data: Buffer): Buffer {
 export class StringLineSerializer
   implements IPacketSerializer<string>, IBufferedIncrementalPacketSerializer<string, string, Buffer>
 {
+  /** @internal */
+  readonly [kDeserializeKeepsNoReference] = true;
   readonly #separator: Buffer;
   readonly #codec: Codec;
   readonly #errors: UnicodeErrors;

@@ -162,6 +162,21 @@ export function* bufferedReadUntil(
   }
 }
 
+/**
+ * Marks a serializer whose `deserialize` never keeps a reference to the
+ * bytes it is given (it decodes them), so a wrapper may lend it a view of
+ * its receive buffer instead of a copy.
+ * @internal
+ */
+export const kDeserializeKeepsNoReference: unique symbol = Symbol('torsion.packets.deserializeKeepsNoReference');
+
+/** The bytes to hand to `inner.deserialize`: `view` itself when it keeps no reference, else a copy. @internal */
+export function lendable(inner: object, view: Buffer): Buffer {
+  return (inner as { [kDeserializeKeepsNoReference]?: boolean })[kDeserializeKeepsNoReference] === true
+    ? view
+    : Buffer.from(view);
+}
+
 /** Throw TypeError/RangeError unless `limit` is an integer > 0. @internal */
 export function checkLimit(name: string, limit: unknown): asserts limit is number {
   if (typeof limit !== 'number') throw new ArgTypeError(`${name} must be a positive integer, got ${describe(limit)}`);
