@@ -22,6 +22,7 @@ export {
   type FixedSizePacketSerializerOptions,
 } from './serializers/base-stream';
 export { Base64EncoderSerializer, type Base64EncoderSerializerOptions } from './serializers/base64';
+export { StructSerializer } from './serializers/struct';
 export { ZlibCompressorSerializer, type ZlibCompressorSerializerOptions } from './serializers/compressor';
 export { LengthPrefixedSerializer, type LengthPrefixedSerializerOptions } from './serializers/length-prefixed';
 export { JSONSerializer, type JSONSerializerOptions } from './serializers/json';
