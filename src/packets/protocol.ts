@@ -25,7 +25,8 @@ import {
 } from './abc';
 
 // biome-ignore lint/suspicious/noExplicitAny: a converter's DTO types are the serializer's, unknown here
-type AnyConverter<S, R> = IPacketConverter<S, R, any, any>;
+/** A converter whose data-transfer types are those of the serializer it goes with. */
+export type AnyConverter<S, R> = IPacketConverter<S, R, any, any>;
 
 function checkConverter<S, R>(converter: unknown): AnyConverter<S, R> | null {
   if (converter === undefined || converter === null) return null;

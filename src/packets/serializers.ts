@@ -14,7 +14,7 @@ export {
   isPacketConverter,
   isPacketSerializer,
 } from './abc';
-export { BufferedStreamProtocol, DatagramProtocol, StreamProtocol } from './protocol';
+export { type AnyConverter, BufferedStreamProtocol, DatagramProtocol, StreamProtocol } from './protocol';
 export {
   AutoSeparatedPacketSerializer,
   type AutoSeparatedPacketSerializerOptions,
