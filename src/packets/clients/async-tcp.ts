@@ -238,6 +238,7 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
    */
   constructor(
     address: readonly [host: string, port: number],
+    // biome-ignore lint/suspicious/noExplicitAny: any buffer type the protocol lends
     protocol: StreamProtocolLike<S, R> | BufferedStreamProtocolLike<S, R, any>,
     opts?: AsyncTCPNetworkClientOptions,
   );
@@ -249,11 +250,13 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
    */
   constructor(
     endpoint: IStreamClientEndpoint,
+    // biome-ignore lint/suspicious/noExplicitAny: any buffer type the protocol lends
     protocol: StreamProtocolLike<S, R> | BufferedStreamProtocolLike<S, R, any>,
     opts?: Pick<AsyncTCPNetworkClientOptions, 'reactor' | 'maxRecvSize'>,
   );
   constructor(
     target: readonly [host: string, port: number] | IStreamClientEndpoint,
+    // biome-ignore lint/suspicious/noExplicitAny: any buffer type the protocol lends
     protocol: StreamProtocolLike<S, R> | BufferedStreamProtocolLike<S, R, any>,
     opts: AsyncTCPNetworkClientOptions = {},
   ) {
@@ -291,14 +294,17 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
     let local: [string, number] | null = null;
     if (o.localAddress !== undefined && o.localAddress !== null) {
       const la = o.localAddress;
-      if (!Array.isArray(la) || la.length !== 2) throw new ArgTypeError(`localAddress must be a [host, port] pair, got ${describe(la)}`);
+      if (!Array.isArray(la) || la.length !== 2)
+        throw new ArgTypeError(`localAddress must be a [host, port] pair, got ${describe(la)}`);
       checkString('localAddress[0]', la[0]);
       checkPort('localAddress[1]', la[1]);
       local = [la[0], la[1]];
     }
     this.#localAddress = local;
     this.#happyEyeballsDelay =
-      o.happyEyeballsDelay === undefined ? DEFAULT_HAPPY_EYEBALLS_DELAY : checkOptionalDelay('happyEyeballsDelay', o.happyEyeballsDelay);
+      o.happyEyeballsDelay === undefined
+        ? DEFAULT_HAPPY_EYEBALLS_DELAY
+        : checkOptionalDelay('happyEyeballsDelay', o.happyEyeballsDelay);
     this.#connectTimeout =
       o.connectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT : checkOptionalDelay('connectTimeout', o.connectTimeout);
 
@@ -316,7 +322,10 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
       }
       if (ssl === true) {
         this.#ssl = optionsForClientTLS(hostname ?? this.#host);
-      } else if (typeof ssl === 'object' && typeof (ssl as IOpenSSLClientConnectionCreator).clientConnectionForTLS === 'function') {
+      } else if (
+        typeof ssl === 'object' &&
+        typeof (ssl as IOpenSSLClientConnectionCreator).clientConnectionForTLS === 'function'
+      ) {
         this.#ssl = ssl;
       } else {
         throw new ArgTypeError(`ssl must be a boolean or TLS client options (optionsForClientTLS), got ${describe(ssl)}`);
@@ -377,7 +386,9 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
     } catch (err) {
       return handled(Promise.reject(err));
     }
-    return handled(this.#waitConnected(o.timeout === undefined && o.signal === undefined ? null : new Deadline(this.reactor, o), true));
+    return handled(
+      this.#waitConnected(o.timeout === undefined && o.signal === undefined ? null : new Deadline(this.reactor, o), true),
+    );
   }
 
   async #waitConnected(deadline: Deadline | null, dispose: boolean): Promise<void> {

@@ -25,6 +25,7 @@ export interface StreamProtocolLike<S, R> {
 /** The buffered stream protocol object (EasyNetwork's `BufferedStreamReceiver` side). @internal */
 export interface BufferedStreamProtocolLike<S, R, B extends Uint8Array = Uint8Array> extends StreamProtocolLike<S, R> {
   createBuffer(sizeHint: number): B;
+  // biome-ignore lint/suspicious/noConfusingVoidType: the contract's generator type (a bare `yield` is a void yield)
   buildPacketFromBuffer(buffer: B): Generator<number | void, [R, Buffer], number>;
 }
 
@@ -35,7 +36,9 @@ export interface DatagramProtocolLike<S, R> {
 }
 
 /** Whether `p` lends buffers (a `BufferedStreamProtocol`). @internal */
-export function isBufferedStreamProtocol(p: StreamProtocolLike<unknown, unknown>): p is BufferedStreamProtocolLike<unknown, unknown> {
+export function isBufferedStreamProtocol(
+  p: StreamProtocolLike<unknown, unknown>,
+): p is BufferedStreamProtocolLike<unknown, unknown> {
   const q = p as Partial<BufferedStreamProtocolLike<unknown, unknown>>;
   return typeof q.createBuffer === 'function' && typeof q.buildPacketFromBuffer === 'function';
 }
@@ -43,7 +46,12 @@ export function isBufferedStreamProtocol(p: StreamProtocolLike<unknown, unknown>
 /** @throws TypeError unless `p` is a StreamProtocol (or BufferedStreamProtocol). @internal */
 export function checkStreamProtocol(name: string, p: unknown): asserts p is StreamProtocolLike<unknown, unknown> {
   const q = p as Partial<StreamProtocolLike<unknown, unknown>> | null;
-  if (q === null || typeof q !== 'object' || typeof q.generateChunks !== 'function' || typeof q.buildPacketFromChunks !== 'function') {
+  if (
+    q === null ||
+    typeof q !== 'object' ||
+    typeof q.generateChunks !== 'function' ||
+    typeof q.buildPacketFromChunks !== 'function'
+  ) {
     throw new ArgTypeError(`${name} must be a StreamProtocol or BufferedStreamProtocol, got ${describe(p)}`);
   }
 }
@@ -51,7 +59,12 @@ export function checkStreamProtocol(name: string, p: unknown): asserts p is Stre
 /** @throws TypeError unless `p` is a DatagramProtocol. @internal */
 export function checkDatagramProtocol(name: string, p: unknown): asserts p is DatagramProtocolLike<unknown, unknown> {
   const q = p as Partial<DatagramProtocolLike<unknown, unknown>> | null;
-  if (q === null || typeof q !== 'object' || typeof q.makeDatagram !== 'function' || typeof q.buildPacketFromDatagram !== 'function') {
+  if (
+    q === null ||
+    typeof q !== 'object' ||
+    typeof q.makeDatagram !== 'function' ||
+    typeof q.buildPacketFromDatagram !== 'function'
+  ) {
     throw new ArgTypeError(`${name} must be a DatagramProtocol, got ${describe(p)}`);
   }
 }

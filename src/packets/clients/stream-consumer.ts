@@ -159,8 +159,8 @@ export class ChunkConsumer<R> implements StreamConsumer<R> {
 /** The zero-copy path of a `BufferedStreamProtocol`. @internal */
 export class BufferConsumer<R> implements StreamConsumer<R> {
   #buffer: Uint8Array | null = null;
-  #gen: Generator<number | void, [R, Buffer], number> | null = null;
-  #start: number | void = undefined;
+  #gen: Generator<number | undefined, [R, Buffer], number> | null = null;
+  #start: number | undefined = undefined;
   // Bytes written after the start position and not yet reported to the generator.
   #written = 0;
   #overflow: Buffer[] = [];
@@ -229,7 +229,7 @@ export class BufferConsumer<R> implements StreamConsumer<R> {
       const gen = this.#gen!;
       this.#written = 0;
       this.#gen = null;
-      let r: IteratorResult<number | void, [R, Buffer]>;
+      let r: IteratorResult<number | undefined, [R, Buffer]>;
       try {
         r = gen.next(n);
       } catch (err) {
@@ -299,8 +299,8 @@ export class BufferConsumer<R> implements StreamConsumer<R> {
       buffer = this.#buffer = created;
     }
     if (this.#gen === null) {
-      const gen = this.protocol.buildPacketFromBuffer(buffer);
-      let r: IteratorResult<number | void, [R, Buffer]>;
+      const gen = this.protocol.buildPacketFromBuffer(buffer) as Generator<number | undefined, [R, Buffer], number>;
+      let r: IteratorResult<number | undefined, [R, Buffer]>;
       try {
         r = gen.next();
       } catch (err) {
