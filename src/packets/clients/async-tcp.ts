@@ -846,7 +846,13 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
   /** @internal */
   _bufferUpdated(nbytes: number): void {
     if (this.#crash !== null) return;
-    (this.#consumer as BufferConsumer<R>).bufferUpdated(nbytes);
+    const consumer = this.#consumer as BufferConsumer<R>;
+    consumer.bufferUpdated(nbytes);
+    const crash = consumer.pendingCrash;
+    if (crash !== null) {
+      this.#crashed(crash.cause);
+      return;
+    }
     this.#afterBytes();
   }
 

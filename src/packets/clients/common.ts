@@ -104,37 +104,24 @@ export function checkReadOptions(opts: unknown): ReadOptions {
 export class Deadline {
   /** The rejection reason, once expired. */
   reason: unknown = null;
-  readonly expired: Promise<never>;
-  #reject!: (err: unknown) => void;
+  #expired: Promise<never> | null = null;
+  #reject: ((err: unknown) => void) | null = null;
+  readonly #clock: IReactorTime;
+  readonly #timeout: number | null;
+  readonly #started: number;
+  #signal: AbortSignal | null;
   #timer: IDelayedCall | null = null;
-  #signal: AbortSignal | null = null;
   #onAbort: (() => void) | null = null;
   #callbacks: Array<(reason: unknown) => void> = [];
+  #armed = false;
   #done = false;
 
   constructor(clock: IReactorTime, opts: ReadOptions) {
-    this.expired = handled(
-      new Promise<never>((_, reject) => {
-        this.#reject = reject;
-      }),
-    );
-    const signal = opts.signal ?? null;
-    if (signal !== null) {
-      if (signal.aborted) {
-        this.#expire(signal.reason);
-        return;
-      }
-      this.#signal = signal;
-      this.#onAbort = () => this.#expire(signal.reason);
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
-    const timeout = opts.timeout;
-    if (timeout !== undefined && timeout !== null) {
-      this.#timer = clock.callLater(timeout, () => {
-        this.#timer = null;
-        this.#expire(new TimeoutError(timeout));
-      });
-    }
+    this.#clock = clock;
+    this.#timeout = opts.timeout ?? null;
+    this.#started = this.#timeout === null ? 0 : clock.seconds();
+    this.#signal = opts.signal ?? null;
+    if (this.#signal?.aborted) this.#expire(this.#signal.reason);
   }
 
   /** Whether it has expired. */
@@ -142,8 +129,37 @@ export class Deadline {
     return this.reason !== null;
   }
 
+  // The timer and the signal listener are set up only once someone has to
+  // wait: a call that completes at once costs no timer.
+  #arm(): void {
+    if (this.#armed || this.#done) return;
+    this.#armed = true;
+    const signal = this.#signal;
+    if (signal !== null && this.reason === null) {
+      if (signal.aborted) this.#expire(signal.reason);
+      else {
+        this.#onAbort = () => this.#expire(signal.reason);
+        signal.addEventListener('abort', this.#onAbort, { once: true });
+      }
+    }
+    const timeout = this.#timeout;
+    if (timeout !== null && this.reason === null) {
+      const left = this.#started + timeout - this.#clock.seconds();
+      if (left <= 0) {
+        // Already used up (a timeout of 0, or a clock moved on meanwhile).
+        this.#expire(new TimeoutError(timeout));
+        return;
+      }
+      this.#timer = this.#clock.callLater(left, () => {
+        this.#timer = null;
+        this.#expire(new TimeoutError(timeout));
+      });
+    }
+  }
+
   /** Run `cb(reason)` when it expires (at once if it has). */
   onExpire(cb: (reason: unknown) => void): void {
+    this.#arm();
     if (this.reason !== null) cb(this.reason);
     else if (!this.#done) this.#callbacks.push(cb);
   }
@@ -156,8 +172,23 @@ export class Deadline {
 
   /** `p`, or the expiry, whichever settles first. */
   race<T>(p: Promise<T>): Promise<T> {
-    if (this.#timer === null && this.#signal === null && this.reason === null) return p;
+    if (this.#timeout === null && this.#signal === null) return p;
+    this.#arm();
     return Promise.race([p, this.expired]);
+  }
+
+  /** Rejects with the reason once expired (marked handled). */
+  get expired(): Promise<never> {
+    if (this.#expired === null) {
+      this.#expired = handled(
+        this.reason !== null
+          ? Promise.reject(this.reason)
+          : new Promise<never>((_, reject) => {
+              this.#reject = reject;
+            }),
+      );
+    }
+    return this.#expired;
   }
 
   /** Stop the timer and the signal listener. */
@@ -175,7 +206,7 @@ export class Deadline {
   #expire(reason: unknown): void {
     if (this.reason !== null || this.#done) return;
     this.reason = reason ?? new Error('Aborted');
-    this.#reject(this.reason);
+    this.#reject?.(this.reason);
     const cbs = this.#callbacks;
     this.#callbacks = [];
     for (const cb of cbs) cb(this.reason);

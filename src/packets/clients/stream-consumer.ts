@@ -168,6 +168,12 @@ export class BufferConsumer<R> implements StreamConsumer<R> {
   // What getBuffer() lent last: the view into the buffer, or an overflow buffer.
   #lent: Uint8Array | null = null;
   #lentIsView = false;
+  // Bumped whenever the generator or a refill touched the buffer: a view lent
+  // before that may no longer be where the next bytes belong.
+  #epoch = 0;
+  #lentEpoch = 0;
+  // A packet (or error) parsed ahead by bufferUpdated, for the next receiver.
+  #ready: { packet: R } | { error: unknown } | null = null;
 
   constructor(
     readonly protocol: BufferedStreamProtocolLike<unknown, R>,
@@ -189,11 +195,16 @@ export class BufferConsumer<R> implements StreamConsumer<R> {
    * @throws SerializerCrash when the protocol's buffer cannot be set up.
    */
   getBuffer(): Uint8Array {
-    if (this.#overflowSize === 0) {
+    // Lend the parser's own buffer only while every byte held has been
+    // reported to the generator: then nothing can move the generator (and
+    // so the right spot for the next bytes) before this read's
+    // bufferUpdated. Otherwise the read goes to a spare buffer (one copy).
+    if (this.#overflowSize === 0 && this.#written === 0) {
       const view = this.#view();
       if (view.length > 0) {
         this.#lent = view;
         this.#lentIsView = true;
+        this.#lentEpoch = this.#epoch;
         return view;
       }
     }
@@ -208,8 +219,23 @@ export class BufferConsumer<R> implements StreamConsumer<R> {
     const lent = this.#lent;
     this.#lent = null;
     if (lent === null || nbytes <= 0) return;
-    if (this.#lentIsView) this.#written += nbytes;
-    else {
+    if (this.#lentIsView && this.#lentEpoch === this.#epoch) {
+      this.#written += nbytes;
+      // Report the bytes at once (one packet ahead at most), so that the
+      // next read can be lent the buffer again at the generator's new spot.
+      if (this.#ready === null) {
+        try {
+          const packet = this.#parse();
+          if (packet !== NONE) this.#ready = { packet };
+        } catch (err) {
+          this.#ready = { error: err };
+        }
+      }
+    } else if (this.#lentIsView) {
+      // Parsed meanwhile: the bytes are in a stale spot of the buffer; keep a copy.
+      this.#overflow.push(Buffer.from(lent.subarray(0, nbytes)));
+      this.#overflowSize += nbytes;
+    } else {
       this.#overflow.push((lent as Buffer).subarray(0, nbytes));
       this.#overflowSize += nbytes;
     }
@@ -221,12 +247,29 @@ export class BufferConsumer<R> implements StreamConsumer<R> {
     this.#overflowSize += data.length;
   }
 
+  /** A crash met while reporting bytes ahead of a receiver, if any. */
+  get pendingCrash(): SerializerCrash | null {
+    const r = this.#ready;
+    return r !== null && 'error' in r && r.error instanceof SerializerCrash ? r.error : null;
+  }
+
   next(): R | typeof NONE {
+    const ready = this.#ready;
+    if (ready !== null) {
+      this.#ready = null;
+      if ('error' in ready) throw ready.error;
+      return ready.packet;
+    }
+    return this.#parse();
+  }
+
+  #parse(): R | typeof NONE {
     for (;;) {
       if (this.#written === 0 && this.#overflowSize > 0) this.#refill();
       const n = this.#written;
       if (n === 0) return NONE;
       const gen = this.#gen!;
+      this.#epoch += 1;
       this.#written = 0;
       this.#gen = null;
       let r: IteratorResult<number | undefined, [R, Buffer]>;
@@ -268,6 +311,8 @@ export class BufferConsumer<R> implements StreamConsumer<R> {
   }
 
   clear(): void {
+    this.#epoch += 1;
+    this.#ready = null;
     this.#buffer = null;
     this.#start = undefined;
     this.#written = 0;
@@ -328,15 +373,17 @@ export class BufferConsumer<R> implements StreamConsumer<R> {
   #refill(): void {
     while (this.#overflowSize > 0) {
       const view = this.#view();
-      if (view.length === 0) return;
+      const room = view.length;
+      if (room === 0) return;
+      this.#epoch += 1;
       const head = this.#overflow[0]!;
-      const n = Math.min(view.length, head.length);
+      const n = Math.min(room, head.length);
       view.set(head.subarray(0, n));
       this.#written += n;
       this.#overflowSize -= n;
       if (n === head.length) this.#overflow.shift();
       else this.#overflow[0] = head.subarray(n);
-      if (n === view.length) return;
+      if (n === room) return;
     }
   }
 
