@@ -22,7 +22,7 @@ import { AsyncTCPNetworkClient } from '../../../src/packets/clients';
 import { Factory, Protocol } from '../../../src/protocol';
 import { ConnectionCompleter, type IOPump, MemoryReactorClock } from '../../../src/testing';
 import { ArgRangeError, ArgTypeError } from '../../../src/validate';
-import { type LineOptions, TestBufferedLineProtocol, TestLineProtocol, outcome, settle } from './helpers';
+import { type LineOptions, bufferedLineProtocol, lineProtocol, outcome, settle } from './helpers';
 
 class Server extends Protocol {
   received: Buffer[] = [];
@@ -55,7 +55,7 @@ async function connected(opts: LineOptions & { buffered?: boolean; maxRecvSize?:
   const f = new Factory();
   f.buildProtocol = () => (server = new Server());
   reactor.listenTCP(7000, f);
-  const protocol = opts.buffered ? new TestBufferedLineProtocol(opts) : new TestLineProtocol(opts);
+  const protocol = opts.buffered ? bufferedLineProtocol(opts) : lineProtocol(opts);
   const client = new AsyncTCPNetworkClient<string, string>(new TCP4ClientEndpoint(reactor, '127.0.0.1', 7000), protocol, {
     reactor: reactor as unknown as IReactor,
     maxRecvSize: opts.maxRecvSize ?? null,
@@ -80,7 +80,7 @@ describe.each([
     reactor.listenTCP(7000, Factory.forProtocol(Server));
     const client = new AsyncTCPNetworkClient(
       new TCP4ClientEndpoint(reactor, '127.0.0.1', 7000),
-      buffered ? new TestBufferedLineProtocol() : new TestLineProtocol(),
+      buffered ? bufferedLineProtocol() : lineProtocol(),
       { reactor: reactor as unknown as IReactor },
     );
     expect(reactor.tcpClients).toHaveLength(0);
@@ -329,7 +329,7 @@ describe.each([
 describe('AsyncTCPNetworkClient connect and options (MemoryReactorClock)', () => {
   it('a timeout on waitConnected aborts the attempt and closes the client', async () => {
     const reactor = new MemoryReactorClock();
-    const client = new AsyncTCPNetworkClient(['127.0.0.1', 7000], new TestLineProtocol(), {
+    const client = new AsyncTCPNetworkClient(['127.0.0.1', 7000], lineProtocol(), {
       reactor: reactor as unknown as IReactor,
     });
     const w = outcome(client.waitConnected({ timeout: 2 }));
@@ -344,7 +344,7 @@ describe('AsyncTCPNetworkClient connect and options (MemoryReactorClock)', () =>
 
   it('connectTimeout fails the connection with torsion/error TimeoutError', async () => {
     const reactor = new MemoryReactorClock();
-    const client = new AsyncTCPNetworkClient(['127.0.0.1', 7000], new TestLineProtocol(), {
+    const client = new AsyncTCPNetworkClient(['127.0.0.1', 7000], lineProtocol(), {
       reactor: reactor as unknown as IReactor,
       connectTimeout: 3,
       happyEyeballsDelay: null,
@@ -360,7 +360,7 @@ describe('AsyncTCPNetworkClient connect and options (MemoryReactorClock)', () =>
   it('a refused connection rejects waitConnected, and a later waitConnected tries again', async () => {
     const reactor = new MemoryReactorClock();
     reactor.listenTCP(7000, Factory.forProtocol(Server));
-    const client = new AsyncTCPNetworkClient(['127.0.0.1', 7000], new TestLineProtocol(), {
+    const client = new AsyncTCPNetworkClient(['127.0.0.1', 7000], lineProtocol(), {
       reactor: reactor as unknown as IReactor,
     });
     const w = client.waitConnected();
@@ -375,7 +375,7 @@ describe('AsyncTCPNetworkClient connect and options (MemoryReactorClock)', () =>
 
   it('aclose() during the connection attempt rejects it with ClientClosedError', async () => {
     const reactor = new MemoryReactorClock();
-    const client = new AsyncTCPNetworkClient(['127.0.0.1', 7000], new TestLineProtocol(), {
+    const client = new AsyncTCPNetworkClient(['127.0.0.1', 7000], lineProtocol(), {
       reactor: reactor as unknown as IReactor,
     });
     const w = client.waitConnected();
@@ -385,7 +385,7 @@ describe('AsyncTCPNetworkClient connect and options (MemoryReactorClock)', () =>
 
   it('validates its arguments with typed errors and does no I/O', () => {
     const reactor = new MemoryReactorClock() as unknown as IReactor;
-    const p = new TestLineProtocol();
+    const p = lineProtocol();
     expect(() => new AsyncTCPNetworkClient(['h'] as never, p, { reactor })).toThrow(ArgTypeError);
     expect(() => new AsyncTCPNetworkClient(['h', 70000], p, { reactor })).toThrow(ArgRangeError);
     expect(() => new AsyncTCPNetworkClient(['h', 1], {} as never, { reactor })).toThrow(ArgTypeError);

@@ -19,7 +19,7 @@ import { AsyncTCPNetworkClient } from '../../../src/packets/clients';
 import { Reactor } from '../../../src/reactor';
 import { optionsForClientTLS } from '../../../src/ssl';
 import { useCerts } from '../../tls/harness';
-import { TestBufferedLineProtocol, TestLineProtocol } from './helpers';
+import { bufferedLineProtocol, lineProtocol } from './helpers';
 
 interface Peer {
   port: number;
@@ -84,7 +84,7 @@ describe.each([
     await done;
   });
 
-  const proto = (opts = {}) => (buffered ? new TestBufferedLineProtocol(opts) : new TestLineProtocol(opts));
+  const proto = (opts = {}) => (buffered ? bufferedLineProtocol(opts) : lineProtocol(opts));
 
   it('round trips packets with a node:net echo peer; aclose sends FIN', async () => {
     peer = await listen((s) => s.pipe(s));
@@ -218,7 +218,7 @@ describe('AsyncTCPNetworkClient with TLS', () => {
 
   it('verifies the server, round trips packets and closes with close_notify', async () => {
     peer = await listen((s) => s.pipe(s), tlsServer());
-    const client = new AsyncTCPNetworkClient<string, string>(['127.0.0.1', peer.port], new TestLineProtocol(), {
+    const client = new AsyncTCPNetworkClient<string, string>(['127.0.0.1', peer.port], lineProtocol(), {
       reactor,
       ssl: optionsForClientTLS('localhost', { trustRoot: certs.ca() }),
     });
@@ -234,7 +234,7 @@ describe('AsyncTCPNetworkClient with TLS', () => {
 
   it('ssl: true verifies against the platform trust and fails for a private CA with SSLError', async () => {
     peer = await listen((s) => s.pipe(s), tlsServer());
-    const client = new AsyncTCPNetworkClient(['127.0.0.1', peer.port], new TestLineProtocol(), {
+    const client = new AsyncTCPNetworkClient(['127.0.0.1', peer.port], lineProtocol(), {
       reactor,
       ssl: true,
       serverHostname: 'localhost',
@@ -244,7 +244,7 @@ describe('AsyncTCPNetworkClient with TLS', () => {
 
   it('a server that never answers the handshake: SSLError("timeout") after sslHandshakeTimeout', async () => {
     peer = await listen(() => {});
-    const client = new AsyncTCPNetworkClient(['127.0.0.1', peer.port], new TestLineProtocol(), {
+    const client = new AsyncTCPNetworkClient(['127.0.0.1', peer.port], lineProtocol(), {
       reactor,
       ssl: optionsForClientTLS('localhost', { trustRoot: certs.ca(), handshakeTimeout: null }),
       sslHandshakeTimeout: 0.3,
@@ -256,7 +256,7 @@ describe('AsyncTCPNetworkClient with TLS', () => {
 
   it('sslStandardCompatible: false closes without waiting for the TLS shutdown', async () => {
     peer = await listen((s) => s.pipe(s), tlsServer());
-    const client = new AsyncTCPNetworkClient<string, string>(['127.0.0.1', peer.port], new TestLineProtocol(), {
+    const client = new AsyncTCPNetworkClient<string, string>(['127.0.0.1', peer.port], lineProtocol(), {
       reactor,
       ssl: optionsForClientTLS('localhost', { trustRoot: certs.ca() }),
       sslStandardCompatible: false,

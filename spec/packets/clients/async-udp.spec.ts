@@ -16,22 +16,29 @@ import {
 } from '../../../src/errors';
 import type { IReactor } from '../../../src/interfaces';
 import { AsyncUDPNetworkClient } from '../../../src/packets/clients';
+import { DatagramProtocol } from '../../../src/packets/protocol';
 import { Reactor } from '../../../src/reactor';
 import { MemoryReactorClock } from '../../../src/testing';
 import { dgramHasReusePort } from '../../../src/udp/check';
 import { ArgRangeError, ArgTypeError } from '../../../src/validate';
 import { outcome, settle } from './helpers';
 
-class TestDatagramProtocol {
-  makeDatagram(packet: string): Buffer {
+class TestDatagramSerializer {
+  serialize(packet: string): Buffer {
     if (typeof packet !== 'string') throw new TypeError('packet must be a string');
     return Buffer.from(packet, 'latin1');
   }
-  buildPacketFromDatagram(datagram: Buffer): string {
+  deserialize(datagram: Buffer): string {
     const text = datagram.toString('latin1');
     if (text === 'bad') throw new DeserializeError('bad datagram');
     if (text === 'crash') throw new Error('serializer bug');
     return text;
+  }
+}
+
+class TestDatagramProtocol extends DatagramProtocol<string, string> {
+  constructor() {
+    super(new TestDatagramSerializer());
   }
 }
 

@@ -28,6 +28,7 @@ import type { IDelayedCall } from '../../interfaces/time';
 import type { IOpenSSLClientConnectionCreator } from '../../interfaces/tls';
 import type { ITCPTransport, ITransport } from '../../interfaces/transport';
 import { Factory } from '../../protocol/factory';
+import type { BufferedStreamProtocol, StreamProtocol } from '../protocol';
 import { Protocol } from '../../protocol/protocol';
 import { optionsForClientTLS } from '../../ssl/options';
 import { getGlobalReactor } from '../../task/default-reactor';
@@ -239,7 +240,7 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
   constructor(
     address: readonly [host: string, port: number],
     // biome-ignore lint/suspicious/noExplicitAny: any buffer type the protocol lends
-    protocol: StreamProtocolLike<S, R> | BufferedStreamProtocolLike<S, R, any>,
+    protocol: StreamProtocol<S, R> | BufferedStreamProtocol<S, R, any>,
     opts?: AsyncTCPNetworkClientOptions,
   );
   /**
@@ -251,13 +252,13 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
   constructor(
     endpoint: IStreamClientEndpoint,
     // biome-ignore lint/suspicious/noExplicitAny: any buffer type the protocol lends
-    protocol: StreamProtocolLike<S, R> | BufferedStreamProtocolLike<S, R, any>,
+    protocol: StreamProtocol<S, R> | BufferedStreamProtocol<S, R, any>,
     opts?: Pick<AsyncTCPNetworkClientOptions, 'reactor' | 'maxRecvSize'>,
   );
   constructor(
     target: readonly [host: string, port: number] | IStreamClientEndpoint,
     // biome-ignore lint/suspicious/noExplicitAny: any buffer type the protocol lends
-    protocol: StreamProtocolLike<S, R> | BufferedStreamProtocolLike<S, R, any>,
+    protocol: StreamProtocol<S, R> | BufferedStreamProtocol<S, R, any>,
     opts: AsyncTCPNetworkClientOptions = {},
   ) {
     if (opts === null || typeof opts !== 'object') throw new ArgTypeError(`opts must be an object, got ${describe(opts)}`);
@@ -345,10 +346,10 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
     }
     this.#sslStandardCompatible = compatible;
 
-    this.#protocol = protocol as StreamProtocolLike<S, R>;
-    this.#consumer = isBufferedStreamProtocol(protocol)
-      ? new BufferConsumer<R>(protocol as BufferedStreamProtocolLike<unknown, R>, maxRecvSize)
-      : new ChunkConsumer<R>(protocol as StreamProtocolLike<unknown, R>, maxRecvSize);
+    this.#protocol = protocol as unknown as StreamProtocolLike<S, R>;
+    this.#consumer = isBufferedStreamProtocol(this.#protocol)
+      ? new BufferConsumer<R>(this.#protocol as BufferedStreamProtocolLike<unknown, R>, maxRecvSize)
+      : new ChunkConsumer<R>(this.#protocol as StreamProtocolLike<unknown, R>, maxRecvSize);
     this.#lost = new Promise<void>((resolve) => {
       this.#lostResolve = resolve;
     });

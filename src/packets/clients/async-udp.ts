@@ -36,6 +36,7 @@ import {
   handled,
 } from './common';
 import { NONE } from './stream-consumer';
+import type { DatagramProtocol } from '../protocol';
 
 /** The options of {@link AsyncUDPNetworkClient}. */
 export interface AsyncUDPNetworkClientOptions {
@@ -116,7 +117,7 @@ export class AsyncUDPNetworkClient<S, R> implements AsyncDisposable {
    */
   constructor(
     address: readonly [host: string, port: number],
-    protocol: DatagramProtocolLike<S, R>,
+    protocol: DatagramProtocol<S, R>,
     opts: AsyncUDPNetworkClientOptions = {},
   ) {
     if (!Array.isArray(address) || address.length !== 2) {
@@ -152,7 +153,7 @@ export class AsyncUDPNetworkClient<S, R> implements AsyncDisposable {
       );
     }
     this.reactor = reactor;
-    this.#protocol = protocol;
+    this.#protocol = protocol as unknown as DatagramProtocolLike<S, R>;
     this.#host = address[0];
     this.#port = address[1];
     this.#localAddress = local;
@@ -328,9 +329,10 @@ export class AsyncUDPNetworkClient<S, R> implements AsyncDisposable {
     if (item === undefined) return NONE;
     const [data, sender] = item;
     try {
-      return this.#protocol.buildPacketFromDatagram(data);
+      return this.#protocol.buildPacketFromDatagram(data, sender);
     } catch (err) {
-      if (err instanceof BaseProtocolParseError) throw new DatagramProtocolParseError(err.error, sender, { cause: err.error });
+      if (err instanceof DatagramProtocolParseError && err.senderAddress !== null) throw err;
+      if (err instanceof BaseProtocolParseError) throw new DatagramProtocolParseError(err.error, sender);
       if (err instanceof DeserializeError || err instanceof PacketConversionError) {
         throw new DatagramProtocolParseError(err, sender);
       }

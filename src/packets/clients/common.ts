@@ -32,7 +32,7 @@ export interface BufferedStreamProtocolLike<S, R, B extends Uint8Array = Uint8Ar
 /** The datagram protocol object as the UDP client uses it. @internal */
 export interface DatagramProtocolLike<S, R> {
   makeDatagram(packet: S): Buffer;
-  buildPacketFromDatagram(datagram: Buffer): R;
+  buildPacketFromDatagram(datagram: Buffer, senderAddress?: unknown): R;
 }
 
 /** Whether `p` lends buffers (a `BufferedStreamProtocol`). @internal */
