@@ -16,6 +16,7 @@ import {
   StreamProtocolParseError,
 } from '../../../src/errors';
 import { AsyncTCPNetworkClient } from '../../../src/packets/clients';
+import { BufferedStreamProtocol, JSONSerializer, StreamProtocol, StringLineSerializer } from '../../../src/packets/serializers';
 import { Reactor } from '../../../src/reactor';
 import { optionsForClientTLS } from '../../../src/ssl';
 import { useCerts } from '../../tls/harness';
@@ -265,5 +266,53 @@ describe('AsyncTCPNetworkClient with TLS', () => {
     expect(await client.recvPacket({ timeout: 10 })).toBe('x');
     await client.aclose();
     expect(client.isClosing()).toBe(true);
+  });
+});
+
+describe('AsyncTCPNetworkClient with the shipped serializers (real sockets)', () => {
+  let reactor: Reactor;
+  let done: Promise<void>;
+  let peer: Peer | null = null;
+
+  beforeEach(() => {
+    reactor = new Reactor();
+    done = reactor.run();
+  });
+  afterEach(async () => {
+    await peer?.close();
+    peer = null;
+    if (reactor.running) reactor.stop();
+    await done;
+  });
+
+  it.each([
+    ['StreamProtocol', false],
+    ['BufferedStreamProtocol', true],
+  ])('JSON lines through %s: round trips, invalid JSON is recoverable', async (_n, buffered) => {
+    peer = await listen((s) => {
+      s.write('{"bad json\n');
+      s.pipe(s);
+    });
+    const serializer = new JSONSerializer();
+    const protocol = buffered ? new BufferedStreamProtocol(serializer) : new StreamProtocol(serializer);
+    const client = new AsyncTCPNetworkClient<unknown, unknown>(['127.0.0.1', peer.port], protocol, { reactor });
+    const err = (await client.recvPacket({ timeout: 10 }).catch((e: unknown) => e)) as StreamProtocolParseError;
+    expect(err).toBeInstanceOf(StreamProtocolParseError);
+    for (let seq = 0; seq < 20; seq++) {
+      await client.sendPacket({ seq, text: 'héllo', list: [1, 2, 3] });
+      expect(await client.recvPacket({ timeout: 10 })).toEqual({ seq, text: 'héllo', list: [1, 2, 3] });
+    }
+    await client.aclose();
+  });
+
+  it('StringLineSerializer: an over-long line gives LimitOverrunError and the next line still parses', async () => {
+    peer = await listen((s) => s.write(`${'z'.repeat(300)}\r\nnext\r\n`));
+    const protocol = new StreamProtocol<string, string>(new StringLineSerializer('CRLF', { limit: 100 }));
+    const client = new AsyncTCPNetworkClient(['127.0.0.1', peer.port], protocol, { reactor });
+    const err = (await client.recvPacket({ timeout: 10 }).catch((e: unknown) => e)) as StreamProtocolParseError;
+    expect(err).toBeInstanceOf(StreamProtocolParseError);
+    expect(err.error).toBeInstanceOf(LimitOverrunError);
+    expect(await client.recvPacket({ timeout: 10 })).toBe('next');
+    await client.aclose();
   });
 });
