@@ -60,7 +60,7 @@ export const REQUESTS = ['SET greeting hello', 'GET greeting', 'GET missing', 'D
  */
 export async function main(reactor: Reactor, print: (line: string) => void = console.log): Promise<string[]> {
   const port: IListeningPort = reactor.listenTCP(0, new KVServerFactory(), { interface: '127.0.0.1' });
-  const { port: portNumber } = port.getHost() as { port: number };
+  const { port: portNumber } = port.getHost() as unknown as { port: number };
   const client = new AsyncTCPNetworkClient<string, string>(
     ['127.0.0.1', portNumber],
     new StreamProtocol<string, string>(new StringLineSerializer('CRLF')),
