@@ -85,7 +85,14 @@ export abstract class AbstractNetworkClient<S, R> {
   protected constructor(init: Omit<WorkerInit, 'sab' | 'port'>, closeWaitSeconds: number) {
     this.#closeWaitMs = closeWaitSeconds * 1000 + CLOSE_GRACE_MS;
     this._channel = new WorkerChannel(init, (m) => this.#dispatch(m));
-    // Blocks until the worker reports the connection or its failure (the worker enforces connectTimeout).
+  }
+
+  /**
+   * @internal Block until the worker reports the connection or its failure
+   * (the worker enforces connectTimeout). Called by the subclass's
+   * constructor once its own fields exist, since messages are dispatched to it.
+   */
+  protected _awaitConnected(): void {
     for (;;) {
       this._channel.drain();
       if (this.#connected) return;

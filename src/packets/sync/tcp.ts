@@ -141,6 +141,7 @@ export class TCPNetworkClient<S, R> extends AbstractNetworkClient<S, R> {
     );
     this.#protocol = protocol;
     this.maxRecvSize = maxRecvSize;
+    this._awaitConnected();
   }
 
   /** @internal */

@@ -100,6 +100,7 @@ export class UDPNetworkClient<S, R> extends AbstractNetworkClient<S, R> {
       0,
     );
     this.#protocol = protocol;
+    this._awaitConnected();
     this.#limit = MAX_DATAGRAM[this.getRemoteAddress() instanceof IPv6Address ? 'IPv6' : 'IPv4'];
   }
 
@@ -149,7 +150,11 @@ export class UDPNetworkClient<S, R> extends AbstractNetworkClient<S, R> {
         try {
           return this.#protocol.buildPacketFromDatagram(next.d);
         } catch (err) {
-          if (err instanceof DatagramProtocolParseError) throw err;
+          if (err instanceof DatagramProtocolParseError) {
+            // The protocol object cannot know the sender; the client does.
+            if (err.senderAddress !== null && err.senderAddress !== undefined) throw err;
+            throw new DatagramProtocolParseError(err.error, toAddress(next.from), { message: err.message });
+          }
           if (err instanceof DeserializeError || err instanceof PacketConversionError)
             throw new DatagramProtocolParseError(err, toAddress(next.from));
           throw new RuntimeError('The serializer crashed', { cause: err });

@@ -60,6 +60,21 @@ function fdOf(t: object): number {
   }
 }
 
+/**
+ * A UDP port's descriptor: torsion's Port says -1 (dgram hides it); the
+ * handle in dgram's state record knows it (read through the state symbol,
+ * since the `_handle` getter is deprecated and warns).
+ */
+function udpFd(port: object): number {
+  const sock = (port as { _socket?: object | null })._socket;
+  if (sock !== null && sock !== undefined) {
+    const sym = Object.getOwnPropertySymbols(sock).find((s) => s.description === 'state symbol');
+    const fd = sym === undefined ? undefined : (sock as Record<symbol, { handle?: { fd?: unknown } }>)[sym]?.handle?.fd;
+    if (typeof fd === 'number' && fd >= 0) return fd;
+  }
+  return fdOf(port);
+}
+
 /** Run one client's worker until it is closed. */
 export function main(init: WorkerInit): void {
   const i32 = new Int32Array(init.sab);
@@ -321,7 +336,7 @@ export function main(init: WorkerInit): void {
         t: 'connected',
         local: addressRecord(udp.getHost(), 'UDP'),
         remote: { type: 'UDP', host, port: init.portNumber, family: host.includes(':') ? 'IPv6' : 'IPv4' },
-        fd: udp.fileno(),
+        fd: udpFd(udp),
       });
       if (closeRequested) handlers.close();
     };
