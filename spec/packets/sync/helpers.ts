@@ -56,7 +56,7 @@ export const lines = {
     yield Buffer.from(`${p}\n`, 'latin1');
   },
   *buildPacketFromChunks(): Generator<void, [string, Buffer], Buffer> {
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     for (;;) {
       const c: Buffer = yield;
       buf = buf.length === 0 ? c : Buffer.concat([buf, c]);

@@ -103,9 +103,9 @@ export class WorkerChannel {
       eval: true,
       workerData: { init: full, entry, tsLoader },
       transferList: [port2],
-      // The worker's stdout/stderr stay the process's; no env copy is needed.
-      stdout: false,
-      stderr: false,
+      // Not the parent's flags: a loader the parent runs under (tsx's, a
+      // profiler's) would be started again in every worker, for plain JS.
+      execArgv: [],
     });
     // Nothing here may keep the process alive: a script that forgets close() still ends.
     this.#worker.unref();
