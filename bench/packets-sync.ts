@@ -43,7 +43,8 @@ function jsonLines(root: string): { protocol: LineProtocol; which: string } {
     const packets = require(path.join(root, 'packets')) as Record<string, unknown>;
     const SP = packets.StreamProtocol as (new (s: unknown) => LineProtocol) | undefined;
     const JS = packets.JSONSerializer as (new () => unknown) | undefined;
-    if (typeof SP === 'function' && typeof JS === 'function') return { protocol: new SP(new JS()), which: 'StreamProtocol(JSONSerializer())' };
+    if (typeof SP === 'function' && typeof JS === 'function')
+      return { protocol: new SP(new JS()), which: 'StreamProtocol(JSONSerializer())' };
   } catch {
     // not built yet: fall through
   }
@@ -71,9 +72,21 @@ function build(): string {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'torsion-bench-sync-'));
   const repo = path.join(__dirname, '..');
   progress(`building the package into ${out} ...`);
-  execFileSync(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', out, '--declaration', 'false'], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      path.join(repo, 'tsconfig.build.json'),
+      '--outDir',
+      out,
+      '--declaration',
+      'false',
+    ],
+    {
+      stdio: 'inherit',
+    },
+  );
   return out;
 }
 
@@ -194,7 +207,13 @@ async function main(): Promise<void> {
       }
       progress(`ping-pong round ${i}: raw ${rawR.at(-1)!.toFixed(0)} rt/s, sync ${syncR.at(-1)!.toFixed(0)} rt/s`);
     }
-    rows.push({ name: 'JSON-lines ping-pong, 1 client', unit: 'rt/s', raw: median(rawR), torsion: median(syncR), better: 'higher' });
+    rows.push({
+      name: 'JSON-lines ping-pong, 1 client',
+      unit: 'rt/s',
+      raw: median(rawR),
+      torsion: median(syncR),
+      better: 'higher',
+    });
 
     // RSS per client
     await settle();
@@ -215,14 +234,23 @@ async function main(): Promise<void> {
     await settle();
     const syncPer = (process.memoryUsage().rss - rss1) / memClients;
     for (const c of clients) c.close();
-    rows.push({ name: 'RSS per connected client', unit: 'MB', raw: rawPer / 2 ** 20, torsion: syncPer / 2 ** 20, better: 'lower' });
+    rows.push({
+      name: 'RSS per connected client',
+      unit: 'MB',
+      raw: rawPer / 2 ** 20,
+      torsion: syncPer / 2 ** 20,
+      better: 'lower',
+    });
   } finally {
     echo.stop();
     if (root !== path.join(__dirname, '..', 'src')) fs.rmSync(root, { recursive: true, force: true });
   }
   report('packets-sync', rows, [
     `protocol: ${which}; client from ${process.env.PACKETS_SYNC_FROM === 'src' ? 'the TypeScript sources' : 'compiled JavaScript'}`,
-    `cpus: ${os.cpus().length}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+    `cpus: ${os.cpus().length}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
   ]);
 }
 

@@ -7,11 +7,9 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import {
-  DeserializeError,
-  IncrementalDeserializeError,
-  StreamProtocolParseError,
-} from '../../../src/errors';
+import { DeserializeError, IncrementalDeserializeError } from '../../../src/errors';
+import type { IIncrementalPacketSerializer, IPacketSerializer } from '../../../src/packets';
+import { DatagramProtocol, StreamProtocol } from '../../../src/packets';
 
 export interface Peer {
   port: number;
@@ -47,15 +45,15 @@ export async function closedTcpPort(): Promise<number> {
 }
 
 /**
- * Lines of latin-1 text. A line starting with "bad" is a recoverable parse
- * error (StreamProtocolParseError with what follows it); "crash" throws a
- * plain Error (a serializer bug).
+ * A serializer of latin-1 lines. A line starting with "bad" is a recoverable
+ * parse error (IncrementalDeserializeError with what follows it); "crash"
+ * throws a plain Error (a serializer bug).
  */
-export const lines = {
-  *generateChunks(p: string): Iterable<Buffer> {
+class LineSerializer implements IIncrementalPacketSerializer<string>, IPacketSerializer<string> {
+  *incrementalSerialize(p: string): Iterable<Buffer> {
     yield Buffer.from(`${p}\n`, 'latin1');
-  },
-  *buildPacketFromChunks(): Generator<void, [string, Buffer], Buffer> {
+  }
+  *incrementalDeserialize(): Generator<void, [string, Buffer], Buffer> {
     let buf: Buffer = Buffer.alloc(0);
     for (;;) {
       const c: Buffer = yield;
@@ -64,23 +62,24 @@ export const lines = {
       if (i < 0) continue;
       const line = buf.subarray(0, i).toString('latin1');
       const rest = buf.subarray(i + 1);
-      if (line.startsWith('bad')) {
-        throw new StreamProtocolParseError(rest, new IncrementalDeserializeError(`bad line: ${line}`, rest));
-      }
+      if (line.startsWith('bad')) throw new IncrementalDeserializeError(`bad line: ${line}`, rest);
       if (line === 'crash') throw new Error('serializer bug');
       return [line, rest];
     }
-  },
-};
-
-/** Datagrams of latin-1 text; "bad..." raises DeserializeError. */
-export const datagrams = {
-  makeDatagram(p: string): Buffer {
+  }
+  serialize(p: string): Buffer {
     return Buffer.from(p, 'latin1');
-  },
-  buildPacketFromDatagram(d: Buffer): string {
+  }
+  deserialize(d: Buffer): string {
     const s = d.toString('latin1');
     if (s.startsWith('bad')) throw new DeserializeError(`bad datagram: ${s}`);
+    if (s === 'crash') throw new Error('serializer bug');
     return s;
-  },
-};
+  }
+}
+
+/** Lines over a stream (see LineSerializer). */
+export const lines = new StreamProtocol<string, string>(new LineSerializer());
+
+/** Datagrams of latin-1 text (see LineSerializer). */
+export const datagrams = new DatagramProtocol<string, string>(new LineSerializer());

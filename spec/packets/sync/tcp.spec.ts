@@ -12,6 +12,7 @@ import {
   RuntimeError,
   StreamProtocolParseError,
 } from '../../../src/errors';
+import { JSONSerializer, StreamProtocol, StringLineSerializer } from '../../../src/packets';
 import { TCPNetworkClient } from '../../../src/packets/sync';
 import { closedTcpPort, lines, type Peer, startPeer } from './helpers';
 
@@ -150,6 +151,33 @@ describe('TCPNetworkClient', () => {
       expect(c.recvPacket({ timeout: 10 })).toBe('good');
       c.sendPacket('echo still');
       expect(c.recvPacket({ timeout: 10 })).toBe('still');
+    } finally {
+      c.close();
+    }
+  });
+
+  test('with the shipped JSONSerializer: objects round-trip, and an invalid JSON line is a recoverable StreamProtocolParseError', () => {
+    const c = new TCPNetworkClient<unknown, unknown>(['127.0.0.1', peer.port], new StreamProtocol(new JSONSerializer()));
+    try {
+      c.sendPacket(`echo ${JSON.stringify({ a: [1, 'x', null] })}`);
+      expect(c.recvPacket({ timeout: 10 })).toEqual({ a: [1, 'x', null] });
+      c.sendPacket(`raw ${Buffer.from('not json\n{"ok":true}\n').toString('hex')}`);
+      expect(thrown(() => c.recvPacket({ timeout: 10 }))).toBeInstanceOf(StreamProtocolParseError);
+      expect(c.recvPacket({ timeout: 10 })).toEqual({ ok: true });
+    } finally {
+      c.close();
+    }
+  });
+
+  test('with the shipped StringLineSerializer: an over-long line is a StreamProtocolParseError and the next line parses', () => {
+    const c = new TCPNetworkClient<string, string>(
+      ['127.0.0.1', peer.port],
+      new StreamProtocol(new StringLineSerializer('LF', { limit: 8 })),
+    );
+    try {
+      c.sendPacket(`raw ${Buffer.from(`${'x'.repeat(20)}\nshort\n`).toString('hex')}`);
+      expect(thrown(() => c.recvPacket({ timeout: 10 }))).toBeInstanceOf(StreamProtocolParseError);
+      expect(c.recvPacket({ timeout: 10 })).toBe('short');
     } finally {
       c.close();
     }

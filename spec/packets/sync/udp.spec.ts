@@ -9,6 +9,7 @@ import {
   ConnectionRefusedError,
   DatagramProtocolParseError,
   MessageLengthError,
+  RuntimeError,
 } from '../../../src/errors';
 import { UDPNetworkClient } from '../../../src/packets/sync';
 import { datagrams, type Peer, startPeer } from './helpers';
@@ -66,6 +67,18 @@ describe('UDPNetworkClient', () => {
       expect(err).toBeInstanceOf(DatagramProtocolParseError);
       expect((err as DatagramProtocolParseError).senderAddress).toMatchObject({ host: '127.0.0.1', port: peer.port });
       expect(c.recvPacket({ timeout: 10 })).toBe('good one');
+    } finally {
+      c.close();
+    }
+  });
+
+  test('a serializer crash on a datagram is RuntimeError("The serializer crashed")', () => {
+    const c = new UDPNetworkClient(['127.0.0.1', peer.port], datagrams);
+    try {
+      c.sendPacket('crash');
+      const err = thrown(() => c.recvPacket({ timeout: 10 })) as Error;
+      expect(err).toBeInstanceOf(RuntimeError);
+      expect(err.message).toBe('The serializer crashed');
     } finally {
       c.close();
     }

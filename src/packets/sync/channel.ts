@@ -71,9 +71,12 @@ function workerEntry(): { entry: string; tsLoader: string | null } {
   try {
     tsLoader = require.resolve('tsx/cjs/api');
   } catch (err) {
-    throw new Error('torsion/packets/sync from TypeScript sources needs the tsx package to run its worker; use the built package', {
-      cause: err,
-    });
+    throw new Error(
+      'torsion/packets/sync from TypeScript sources needs the tsx package to run its worker; use the built package',
+      {
+        cause: err,
+      },
+    );
   }
   return { entry, tsLoader };
 }

@@ -2,16 +2,12 @@
  * The blocking TCP packet client (EasyNetwork's `TCPNetworkClient`).
  * @module
  */
-import {
-  ConnectionDone,
-  IncompleteReadError,
-  RuntimeError,
-  StreamProtocolParseError,
-} from '../../errors';
+import { ConnectionDone, IncompleteReadError, RuntimeError, StreamProtocolParseError } from '../../errors';
 import { ArgRangeError, ArgTypeError, describe } from '../../validate';
 import { AbstractNetworkClient, checkAddressPair, deadlineOf, secondsOption } from './base';
 import { fromRecord } from './errors';
-import { checkProtocol, type StreamProtocolLike } from './protocols';
+import type { StreamProtocol } from '../protocol';
+import { checkStreamProtocol } from './protocols';
 import type { FromWorker } from './shared';
 import { W_PENDING_WRITE, W_WRITE_PAUSED, WRITE_HIGH_WATER } from './shared';
 
@@ -73,7 +69,7 @@ export interface TCPNetworkClientOptions {
  * ```
  */
 export class TCPNetworkClient<S, R> extends AbstractNetworkClient<S, R> {
-  readonly #protocol: StreamProtocolLike<S, R>;
+  readonly #protocol: StreamProtocol<S, R>;
   /** Chunks received, not yet fed to the generator. */
   #chunks: Buffer[] = [];
   /** The packet being built, primed; null between packets. */
@@ -93,12 +89,14 @@ export class TCPNetworkClient<S, R> extends AbstractNetworkClient<S, R> {
    * `torsion/error` (`ConnectionRefusedError`, `TimeoutError`,
    * `UnknownHostError`, `SSLError` ...).
    */
-  constructor(address: readonly [string, number], protocol: StreamProtocolLike<S, R>, opts: TCPNetworkClientOptions = {}) {
+  constructor(address: readonly [string, number], protocol: StreamProtocol<S, R>, opts: TCPNetworkClientOptions = {}) {
     const [host, port] = checkAddressPair('address', address, false);
-    checkProtocol('StreamProtocol', protocol, ['generateChunks', 'buildPacketFromChunks']);
+    checkStreamProtocol(protocol);
     if (opts === null || typeof opts !== 'object') throw new ArgTypeError(`opts must be an object, got ${describe(opts)}`);
     const localAddress =
-      opts.localAddress === undefined || opts.localAddress === null ? null : checkAddressPair('localAddress', opts.localAddress, true);
+      opts.localAddress === undefined || opts.localAddress === null
+        ? null
+        : checkAddressPair('localAddress', opts.localAddress, true);
     const connectTimeout = secondsOption('connectTimeout', opts.connectTimeout, 30);
     const maxRecvSize = opts.maxRecvSize ?? 16384;
     if (typeof maxRecvSize !== 'number' || !Number.isInteger(maxRecvSize) || maxRecvSize <= 0)
@@ -109,7 +107,13 @@ export class TCPNetworkClient<S, R> extends AbstractNetworkClient<S, R> {
       throw new ArgTypeError(
         `ssl must be a boolean (a connection creator cannot cross to the worker thread; use serverHostname and sslCACertificates), got ${describe(sslOn)}`,
       );
-    const tlsOnly = ['serverHostname', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'sslStandardCompatible', 'sslCACertificates'] as const;
+    const tlsOnly = [
+      'serverHostname',
+      'sslHandshakeTimeout',
+      'sslShutdownTimeout',
+      'sslStandardCompatible',
+      'sslCACertificates',
+    ] as const;
     if (!sslOn) {
       for (const k of tlsOnly) {
         if (opts[k] !== undefined && opts[k] !== null) throw new ArgTypeError(`${k} is only meaningful with ssl`);

@@ -3,17 +3,11 @@
  * @module
  */
 import { IPv4Address, IPv6Address } from '../../address';
-import {
-  ConnectionRefusedError,
-  DatagramProtocolParseError,
-  DeserializeError,
-  MessageLengthError,
-  PacketConversionError,
-  RuntimeError,
-} from '../../errors';
+import { ConnectionRefusedError, DatagramProtocolParseError, MessageLengthError, RuntimeError } from '../../errors';
 import { ArgTypeError, describe } from '../../validate';
 import { AbstractNetworkClient, checkAddressPair, deadlineOf, secondsOption } from './base';
-import { checkProtocol, type DatagramProtocolLike } from './protocols';
+import type { DatagramProtocol } from '../protocol';
+import { checkDatagramProtocol } from './protocols';
 import type { AddressRecord, FromWorker } from './shared';
 
 /** Options of {@link UDPNetworkClient}. */
@@ -54,7 +48,7 @@ function toAddress(a: AddressRecord): IPv4Address | IPv6Address {
  * ```
  */
 export class UDPNetworkClient<S, R> extends AbstractNetworkClient<S, R> {
-  readonly #protocol: DatagramProtocolLike<S, R>;
+  readonly #protocol: DatagramProtocol<S, R>;
   readonly #datagrams: { d: Buffer; from: AddressRecord }[] = [];
   #refused = false;
   readonly #limit: number;
@@ -64,12 +58,14 @@ export class UDPNetworkClient<S, R> extends AbstractNetworkClient<S, R> {
    * @throws TypeError/RangeError for bad arguments; `UnknownHostError`;
    * `FeatureUnavailableError` for `reusePort` on Node 20.
    */
-  constructor(address: readonly [string, number], protocol: DatagramProtocolLike<S, R>, opts: UDPNetworkClientOptions = {}) {
+  constructor(address: readonly [string, number], protocol: DatagramProtocol<S, R>, opts: UDPNetworkClientOptions = {}) {
     const [host, port] = checkAddressPair('address', address, false);
-    checkProtocol('DatagramProtocol', protocol, ['makeDatagram', 'buildPacketFromDatagram']);
+    checkDatagramProtocol(protocol);
     if (opts === null || typeof opts !== 'object') throw new ArgTypeError(`opts must be an object, got ${describe(opts)}`);
     const localAddress =
-      opts.localAddress === undefined || opts.localAddress === null ? null : checkAddressPair('localAddress', opts.localAddress, true);
+      opts.localAddress === undefined || opts.localAddress === null
+        ? null
+        : checkAddressPair('localAddress', opts.localAddress, true);
     const family = opts.family ?? null;
     if (family !== null && family !== 'IPv4' && family !== 'IPv6')
       throw new ArgTypeError(`family must be 'IPv4', 'IPv6' or null, got ${describe(family)}`);
@@ -148,15 +144,9 @@ export class UDPNetworkClient<S, R> extends AbstractNetworkClient<S, R> {
       const next = this.#datagrams.shift();
       if (next !== undefined) {
         try {
-          return this.#protocol.buildPacketFromDatagram(next.d);
+          return this.#protocol.buildPacketFromDatagram(next.d, toAddress(next.from));
         } catch (err) {
-          if (err instanceof DatagramProtocolParseError) {
-            // The protocol object cannot know the sender; the client does.
-            if (err.senderAddress !== null && err.senderAddress !== undefined) throw err;
-            throw new DatagramProtocolParseError(err.error, toAddress(next.from), { message: err.message });
-          }
-          if (err instanceof DeserializeError || err instanceof PacketConversionError)
-            throw new DatagramProtocolParseError(err, toAddress(next.from));
+          if (err instanceof DatagramProtocolParseError) throw err;
           throw new RuntimeError('The serializer crashed', { cause: err });
         }
       }

@@ -280,17 +280,9 @@ export function main(init: WorkerInit): void {
       const ssl = require('../../ssl') as typeof import('../../ssl');
       const tlsInit: import('../../ssl').ClientTLSOptionsInit = { handshakeTimeout: init.ssl.handshakeTimeout };
       if (init.ssl.caCertificates !== null) {
-        tlsInit.trustRoot = ssl.trustRootFromCertificates(
-          init.ssl.caCertificates.map((pem) => ssl.Certificate.loadPEM(pem)),
-        );
+        tlsInit.trustRoot = ssl.trustRootFromCertificates(init.ssl.caCertificates.map((pem) => ssl.Certificate.loadPEM(pem)));
       }
-      reactor.connectSSL(
-        init.host,
-        init.portNumber,
-        factory,
-        ssl.optionsForClientTLS(init.ssl.serverHostname, tlsInit),
-        opts,
-      );
+      reactor.connectSSL(init.host, init.portNumber, factory, ssl.optionsForClientTLS(init.ssl.serverHostname, tlsInit), opts);
     }
   }
 
