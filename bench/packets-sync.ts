@@ -87,6 +87,8 @@ function build(): string {
       stdio: 'inherit',
     },
   );
+  // The build's own dependencies (iconv-lite) resolve as from an installed package.
+  fs.symlinkSync(path.join(repo, 'node_modules'), path.join(out, 'node_modules'), 'dir');
   return out;
 }
 
