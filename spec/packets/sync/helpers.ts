@@ -17,9 +17,13 @@ export interface Peer {
 }
 
 /** Start the scriptable peer on its own thread (TCP commands, or a UDP echo). */
-export async function startPeer(kind: 'tcp' | 'udp' = 'tcp', host = '127.0.0.1'): Promise<Peer> {
+export async function startPeer(
+  kind: 'tcp' | 'udp' | 'tls' = 'tcp',
+  host = '127.0.0.1',
+  tlsFiles: { key: string; cert: string } | null = null,
+): Promise<Peer> {
   const w = new Worker(path.join(__dirname, 'fixtures', 'peer.js'), {
-    workerData: { kind, host, family: host.includes(':') ? 'IPv6' : 'IPv4' },
+    workerData: { kind, host, family: host.includes(':') ? 'IPv6' : 'IPv4', ...tlsFiles },
   });
   const port = await new Promise<number>((resolve, reject) => {
     w.once('message', resolve);
