@@ -2,6 +2,7 @@
  * TCPNetworkClient on real sockets: the peer runs on its own thread
  * (fixtures/peer.js), since this thread blocks while a call waits.
  */
+import { IPv6Address } from '../../../src/address';
 import { TimeoutError as DeferTimeoutError } from '../../../src/defer/errors';
 import {
   ClientClosedError,
@@ -226,6 +227,26 @@ describe('TCPNetworkClient', () => {
     }
   });
 
+  test('a peer that stops reading: sends block, then throw TimeoutError after their timeout; close() still returns', () => {
+    const c = connect();
+    try {
+      c.sendPacket('pause');
+      const big = `ignore ${'x'.repeat(256 * 1024)}`;
+      let err: unknown = null;
+      for (let i = 0; i < 2000 && err === null; i++) {
+        try {
+          c.sendPacket(big, { timeout: 0.3 });
+        } catch (e) {
+          err = e;
+        }
+      }
+      expect(err).toBeInstanceOf(DeferTimeoutError);
+    } finally {
+      c.close();
+    }
+    expect(c.isClosed()).toBe(true);
+  });
+
   test('connection refused: the constructor throws ConnectionRefusedError', async () => {
     const port = await closedTcpPort();
     const err = thrown(() => new TCPNetworkClient(['127.0.0.1', port], lines));
@@ -285,6 +306,28 @@ describe('TCPNetworkClient', () => {
     try {
       expect(() => c.recvPacket({ timeout: -1 })).toThrow(RangeError);
       expect(() => c.recvPacket({ timeout: 'x' as never })).toThrow(TypeError);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('TCPNetworkClient over IPv6', () => {
+  let peer6: Peer;
+  beforeAll(async () => {
+    peer6 = await startPeer('tcp', '::1');
+  });
+  afterAll(async () => {
+    await peer6.stop();
+  });
+
+  test('connects to ::1 and reports IPv6 addresses', () => {
+    const c = new TCPNetworkClient(['::1', peer6.port], lines);
+    try {
+      expect(c.getRemoteAddress()).toMatchObject({ type: 'TCP', host: '::1', port: peer6.port });
+      expect(c.getRemoteAddress()).toBeInstanceOf(IPv6Address);
+      c.sendPacket('echo six');
+      expect(c.recvPacket({ timeout: 10 })).toBe('six');
     } finally {
       c.close();
     }

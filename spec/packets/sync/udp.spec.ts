@@ -117,6 +117,24 @@ describe('UDPNetworkClient', () => {
   });
 });
 
+describe('UDPNetworkClient over IPv6', () => {
+  test('round trips with ::1', async () => {
+    const peer6 = await startPeer('udp', '::1');
+    try {
+      const c = new UDPNetworkClient(['::1', peer6.port], datagrams);
+      try {
+        expect(c.getRemoteAddress()).toMatchObject({ type: 'UDP', host: '::1', port: peer6.port });
+        c.sendPacket('six');
+        expect(c.recvPacket({ timeout: 10 })).toBe('six');
+      } finally {
+        c.close();
+      }
+    } finally {
+      await peer6.stop();
+    }
+  });
+});
+
 describe('UDPNetworkClient against a closed port', () => {
   test('ICMP port unreachable surfaces as ConnectionRefusedError and the client stays usable', async () => {
     const port = await closedUdpPort();

@@ -22,8 +22,10 @@ import { WorkerChannel } from './channel';
 import { fromRecord } from './errors';
 import type { AddressRecord, FromWorker, WorkerInit } from './shared';
 
-/** How long close() waits for the worker to finish a graceful close beyond the TLS shutdown timeout. */
-const CLOSE_GRACE_MS = 5000;
+/** How long close() waits for a graceful close (beyond the TLS shutdown timeout) before it aborts. */
+const CLOSE_GRACE_MS = 2000;
+/** How long close() waits for an abort to finish before it drops the worker. */
+const ABORT_WAIT_MS = 1000;
 
 /** A `timeout` option: seconds (≥ 0, may be Infinity), or null/undefined for none. Returns the deadline. */
 export function deadlineOf(name: string, timeout: unknown): number {
@@ -217,8 +219,10 @@ export abstract class AbstractNetworkClient<S, R> {
   /**
    * Close the client: the worker flushes what is queued, closes the
    * connection (TLS `close_notify` first, waiting up to
-   * `sslShutdownTimeout`) and ends. Blocks until then (bounded). Every
-   * later operation raises `ClientClosedError`. Idempotent.
+   * `sslShutdownTimeout`) and ends. Blocks until then, but at most 2 s
+   * beyond the TLS shutdown timeout: a peer that does not read gets the
+   * connection aborted. Every later operation raises `ClientClosedError`.
+   * Idempotent.
    */
   close(): void {
     if (this.#closed) return;
@@ -227,14 +231,24 @@ export abstract class AbstractNetworkClient<S, R> {
     const ch = this._channel;
     if (ch.dead === null && !this.#closedAck) {
       ch.post({ t: 'close' });
-      const deadline = performance.now() + this.#closeWaitMs;
-      while (!this.#closedAck && ch.dead === null) {
-        const r = ch.wait(deadline);
-        if (r === 'timeout') break;
-        ch.drain();
+      // Graceful first (flush, close_notify, FIN); a peer that does not read
+      // gets an abort after the grace period, so close() is bounded.
+      if (!this.#waitClosed(performance.now() + this.#closeWaitMs)) {
+        ch.post({ t: 'abort' });
+        this.#waitClosed(performance.now() + ABORT_WAIT_MS);
       }
     }
     ch.dispose();
+  }
+
+  /** Wait for the worker's 'closed' until `deadline`; whether it came (or the worker died). */
+  #waitClosed(deadline: number): boolean {
+    const ch = this._channel;
+    while (!this.#closedAck && ch.dead === null) {
+      if (ch.wait(deadline) === 'timeout') return false;
+      ch.drain();
+    }
+    return true;
   }
 
   /** `close()`, for `using client = new TCPNetworkClient(...)`. */
