@@ -76,7 +76,7 @@ describe('NEW_ENVIRON payloads', () => {
         { kind: 'uservar', name: '', value: null },
       ],
     });
-    expect(decodeEnviron(b(2, 3, 'X', 1, '')).entries).toEqual([{ kind: 'uservar', name: 'X', value: '' }]);
+    expect(decodeEnviron(b(2, 3, 'X', 1, ''))!.entries).toEqual([{ kind: 'uservar', name: 'X', value: '' }]);
   });
   it('refuses data before the first VAR, a second VALUE, a trailing ESC, an unknown command', () => {
     expect(decodeEnviron(b(0, 'junk'))).toBeNull();

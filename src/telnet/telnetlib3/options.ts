@@ -48,15 +48,16 @@ export class OptionTableImpl implements OptionTable {
   }
   /** The options that are on, for log lines. */
   toString(): string {
-    return [...this.#map].filter(([, v]) => v).map(([k]) => String(k)).join(',');
+    return [...this.#map]
+      .filter(([, v]) => v)
+      .map(([k]) => String(k))
+      .join(',');
   }
 }
 
 /** A {@link PendingOptions} computed by a function. @internal */
 export class PendingOptionsImpl implements PendingOptions {
-  constructor(
-    private readonly list: () => Array<[number, number]>,
-  ) {}
+  constructor(private readonly list: () => Array<[number, number]>) {}
   /** {@inheritDoc PendingOptions.has} */
   has(command: number, option: number): boolean {
     return this.list().some(([c, o]) => c === command && o === option);

@@ -6,33 +6,10 @@
  */
 import { TimeoutError } from '../../defer/errors';
 import type { IReactorTime } from '../../interfaces/time';
-import { checkFinite } from '../../validate';
-import { ArgRangeError, ArgTypeError } from '../../validate';
+import type { ReadOptions } from '../../streams/asyncio/options';
 
-/** Mark `p` handled (a rejection nobody awaits is not an unhandledRejection); returns `p`. */
-export function handled<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
-  return p;
-}
-
-/** The `{ timeout, signal }` options of every awaitable read. */
-export interface ReadOptions {
-  /** Seconds on the reader's clock; rejects with torsion/defer's TimeoutError. null/undefined: no limit. */
-  timeout?: number | null;
-  /** Rejects with `signal.reason` when aborted. */
-  signal?: AbortSignal;
-}
-
-/** Throw a typed error for bad `{ timeout, signal }`. */
-export function checkReadOptions(opts: ReadOptions | undefined): void {
-  if (opts === undefined) return;
-  if (typeof opts !== 'object' || opts === null) throw new ArgTypeError('opts must be an object');
-  if (opts.timeout !== undefined && opts.timeout !== null) {
-    checkFinite('timeout', opts.timeout);
-    if (opts.timeout < 0) throw new ArgRangeError(`timeout must be >= 0, got ${opts.timeout}`);
-  }
-  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new ArgTypeError('signal must be an AbortSignal');
-}
+export { handled, checkReadOptions } from '../../streams/asyncio/options';
+export type { ReadOptions } from '../../streams/asyncio/options';
 
 /**
  * One deadline for a whole read: `wait()` resolves on the next `wake()`, or

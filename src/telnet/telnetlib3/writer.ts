@@ -98,8 +98,8 @@ export interface TelnetWriterOptions {
   encodingErrors?: UnicodeErrors;
 }
 
-type ExtCallback = (...args: any[]) => void;
-type ExtSendCallback = (...args: any[]) => unknown;
+type ExtCallback = (...args: never[]) => void;
+type ExtSendCallback = (...args: never[]) => unknown;
 
 const IAC_BUF = Buffer.from([IAC]);
 
@@ -445,7 +445,7 @@ export class TelnetWriter {
    * NEW_ENVIRON `(mapping)`, CHARSET `(charset)`, STATUS `(pairs)`, TM
    * `(command)`.
    */
-  setExtCallback(option: number, fn: (...args: any[]) => void): void {
+  setExtCallback(option: number, fn: (...args: never[]) => void): void {
     checkFunction('fn', fn);
     this.#ext.set(option, fn);
   }
@@ -457,7 +457,7 @@ export class TelnetWriter {
    * NAWS `() => [rows, cols]`, CHARSET `(offered) => choice` (on a server,
    * `() => offers`).
    */
-  setExtSendCallback(option: number, fn: (...args: any[]) => unknown): void {
+  setExtSendCallback(option: number, fn: (...args: never[]) => unknown): void {
     checkFunction('fn', fn);
     this.#extSend.set(option, fn);
   }
@@ -473,13 +473,13 @@ export class TelnetWriter {
       this._log.debug(`${where}: no callback`, { option, args });
       return;
     }
-    this.protocol._guarded(where, () => fn(...args));
+    this.protocol._guarded(where, () => (fn as (...a: unknown[]) => unknown)(...args));
   }
 
   #callExtSend(option: number, where: string, ...args: unknown[]): unknown {
     const fn = this.#extSend.get(option);
     if (fn === undefined) return undefined;
-    return this.protocol._guarded(where, () => fn(...args));
+    return this.protocol._guarded(where, () => (fn as (...a: unknown[]) => unknown)(...args));
   }
 
   /**
@@ -488,7 +488,11 @@ export class TelnetWriter {
    * awaits an answer. Rejects when the connection closes first.
    * @throws TypeError for a malformed condition.
    */
-  waitFor(opts: { remote?: Record<number, boolean>; local?: Record<number, boolean>; pending?: Record<number, boolean> }): Promise<true> {
+  waitFor(opts: {
+    remote?: Record<number, boolean>;
+    local?: Record<number, boolean>;
+    pending?: Record<number, boolean>;
+  }): Promise<true> {
     if (typeof opts !== 'object' || opts === null) throw new ArgTypeError('opts must be an object');
     const entry = {
       remote: conditions('remote', opts.remote),
@@ -603,17 +607,23 @@ export class TelnetWriter {
       case TTYPE:
       case TSPEED:
       case XDISPLOC:
-        return this.#onIsSend(option, data);
+        this.#onIsSend(option, data);
+        return;
       case NAWS:
-        return this.#onNaws(data);
+        this.#onNaws(data);
+        return;
       case NEW_ENVIRON:
-        return this.#onEnviron(data);
+        this.#onEnviron(data);
+        return;
       case CHARSET:
-        return this.#onCharset(data);
+        this.#onCharset(data);
+        return;
       case STATUS:
-        return this.#onStatus(data);
+        this.#onStatus(data);
+        return;
       case LINEMODE:
-        return this.#onLinemode(data);
+        this.#onLinemode(data);
+        return;
       default:
         this._log.debug('subnegotiation for an option nobody handles', { option, bytes: data.length });
     }
@@ -625,10 +635,16 @@ export class TelnetWriter {
 
   #onIsSend(option: number, data: Buffer): void {
     const msg = decodeIsSend(data);
-    if (msg === null) return this.#malformed(option, data);
+    if (msg === null) {
+      this.#malformed(option, data);
+      return;
+    }
     const [kind, text] = msg;
     if (kind === 'send') {
-      if (!this.#local.enabled(option)) return this._log.debug('SEND for an option we did not agree to', { option });
+      if (!this.#local.enabled(option)) {
+        this._log.debug('SEND for an option we did not agree to', { option });
+        return;
+      }
       const where = option === TTYPE ? 'sendTtype' : option === TSPEED ? 'sendTspeed' : 'sendXdisploc';
       const value = this.#callExtSend(option, where);
       if (option === TSPEED) {
@@ -640,7 +656,10 @@ export class TelnetWriter {
       }
       return;
     }
-    if (!this.#remote.enabled(option)) return this._log.debug('IS for an option the peer did not agree to', { option });
+    if (!this.#remote.enabled(option)) {
+      this._log.debug('IS for an option the peer did not agree to', { option });
+      return;
+    }
     this.#sbPending.delete(option);
     if (option === TSPEED) {
       const speeds = parseTspeed(text);
@@ -653,22 +672,35 @@ export class TelnetWriter {
   }
 
   #onNaws(data: Buffer): void {
-    if (!this.server) return this._log.debug('NAWS subnegotiation on a client skipped');
+    if (!this.server) {
+      this._log.debug('NAWS subnegotiation on a client skipped');
+      return;
+    }
     const size = decodeNaws(data);
-    if (size === null) return this.#malformed(NAWS, data);
+    if (size === null) {
+      this.#malformed(NAWS, data);
+      return;
+    }
     this.#callExt(NAWS, 'onNaws', size[0], size[1]);
   }
 
   #onEnviron(data: Buffer): void {
     const msg = decodeEnviron(data);
-    if (msg === null) return this.#malformed(NEW_ENVIRON, data);
+    if (msg === null) {
+      this.#malformed(NEW_ENVIRON, data);
+      return;
+    }
     if (msg.command === 'send') {
-      if (!this.#local.enabled(NEW_ENVIRON)) return this._log.debug('NEW_ENVIRON SEND before we agreed');
+      if (!this.#local.enabled(NEW_ENVIRON)) {
+        this._log.debug('NEW_ENVIRON SEND before we agreed');
+        return;
+      }
       const keys = msg.entries.filter((e) => e.name !== '').map((e) => e.name);
       const env = this.#callExtSend(NEW_ENVIRON, 'sendEnv', keys);
       if (typeof env !== 'object' || env === null) return;
       const out: Record<string, string | null> = {};
-      for (const [k, v] of Object.entries(env as Record<string, unknown>)) out[k] = v === null || v === undefined ? null : String(v);
+      for (const [k, v] of Object.entries(env as Record<string, unknown>))
+        out[k] = v === null || v === undefined ? null : String(v);
       this.#sb(NEW_ENVIRON, encodeEnvironIs(out));
       return;
     }
@@ -681,7 +713,10 @@ export class TelnetWriter {
 
   #onCharset(data: Buffer): void {
     const msg = decodeCharset(data);
-    if (msg === null) return this.#malformed(CHARSET, data);
+    if (msg === null) {
+      this.#malformed(CHARSET, data);
+      return;
+    }
     switch (msg.command) {
       case 'request': {
         const choice = this.#extSend.has(CHARSET) && !this.server ? this.#callExtSend(CHARSET, 'sendCharset', msg.offers) : '';
@@ -706,22 +741,37 @@ export class TelnetWriter {
 
   #onStatus(data: Buffer): void {
     if (data.length === 1 && data[0] === SEND) {
-      if (!this.#local.enabled(STATUS)) return this._log.debug('STATUS SEND before we agreed');
+      if (!this.#local.enabled(STATUS)) {
+        this._log.debug('STATUS SEND before we agreed');
+        return;
+      }
       this.#sb(STATUS, encodeStatusIs(this.#local.entries(), this.#remote.entries()));
       return;
     }
     const pairs = decodeStatusIs(data);
-    if (pairs === null) return this.#malformed(STATUS, data);
+    if (pairs === null) {
+      this.#malformed(STATUS, data);
+      return;
+    }
     this.#callExt(STATUS, 'onStatus', pairs);
   }
 
   #onLinemode(data: Buffer): void {
-    if (data.length === 0) return this.#malformed(LINEMODE, data);
+    if (data.length === 0) {
+      this.#malformed(LINEMODE, data);
+      return;
+    }
     const on = this.#local.enabled(LINEMODE) || this.#remote.enabled(LINEMODE);
-    if (!on) return this._log.debug('LINEMODE subnegotiation while LINEMODE is off skipped');
+    if (!on) {
+      this._log.debug('LINEMODE subnegotiation while LINEMODE is off skipped');
+      return;
+    }
     const kind = data[0]!;
     if (kind === LINEMODE_MODE) {
-      if (data.length !== 2) return this.#malformed(LINEMODE, data);
+      if (data.length !== 2) {
+        this.#malformed(LINEMODE, data);
+        return;
+      }
       const mask = data[1]!;
       if (mask & MODE_ACK) {
         this.#linemodeMode = mask & ~MODE_ACK;
@@ -735,7 +785,10 @@ export class TelnetWriter {
     }
     if (kind === LINEMODE_SLC) {
       const triplets = decodeSlc(data.subarray(1));
-      if (triplets === null) return this.#malformed(LINEMODE, data);
+      if (triplets === null) {
+        this.#malformed(LINEMODE, data);
+        return;
+      }
       if (this.server) return;
       const reply: Array<[number, number, number]> = [];
       for (const [func, flags, value] of triplets) {
@@ -746,7 +799,8 @@ export class TelnetWriter {
         if (flags & SLC_ACK) continue;
         const ours = DEFAULT_SLC_TABLE.get(func);
         if (ours === undefined) reply.push([func, 0, 0]);
-        else if (ours[1] !== value || ours[0] !== (flags & SLC_LEVELBITS)) reply.push([func, (flags & SLC_LEVELBITS) | SLC_ACK, value]);
+        else if (ours[1] !== value || ours[0] !== (flags & SLC_LEVELBITS))
+          reply.push([func, (flags & SLC_LEVELBITS) | SLC_ACK, value]);
       }
       if (reply.length > 0) this.#sb(LINEMODE, encodeSlc(reply));
       return;
