@@ -10,11 +10,12 @@
  */
 import { type UnicodeErrors, checkErrors, encodeText } from '../../codec';
 import type { Deferred } from '../../defer/deferred';
-import { Failure } from '../../defer/failure';
+import type { Failure } from '../../defer/failure';
 import { ConnectionDone, OptionRefused } from '../../errors';
 import type { ITransport } from '../../interfaces/transport';
 import type { Logger } from '../../logger';
 import { ArgTypeError, checkBytes, checkFunction } from '../../validate';
+import { escapeIac } from '../conch/telnet';
 import { OptionTableImpl, type OptionTable, PendingOptionsImpl, type PendingOptions } from './options';
 import {
   DEFAULT_SLC_TABLE,
@@ -100,24 +101,6 @@ export interface TelnetWriterOptions {
 
 type ExtCallback = (...args: never[]) => void;
 type ExtSendCallback = (...args: never[]) => unknown;
-
-const IAC_BUF = Buffer.from([IAC]);
-
-/** Double every IAC byte of `data` (RFC 854). */
-export function escapeIac(data: Bytes): Buffer {
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  let i = buf.indexOf(IAC);
-  if (i < 0) return buf;
-  const parts: Buffer[] = [];
-  let start = 0;
-  while (i >= 0) {
-    parts.push(buf.subarray(start, i + 1), IAC_BUF);
-    start = i + 1;
-    i = buf.indexOf(IAC, start);
-  }
-  parts.push(buf.subarray(start));
-  return Buffer.concat(parts);
-}
 
 interface WaitForEntry {
   remote: Array<[number, boolean]>;
@@ -848,9 +831,4 @@ export class TelnetWriterUnicode extends TelnetWriter {
     if (!this.willEcho) return;
     this.write(data);
   }
-}
-
-/** Used by the protocols to build a Failure for logging. @internal */
-export function failureOf(err: unknown): Failure {
-  return Failure.from(err);
 }
