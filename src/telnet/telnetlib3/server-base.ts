@@ -114,11 +114,13 @@ export class BaseServer extends Telnet implements IWriteFlowControlled {
     this._session.handleSubnegotiations([TTYPE, TSPEED, XDISPLOC, NEW_ENVIRON, NAWS, CHARSET, STATUS, LINEMODE]);
   }
 
-  /** Process the received bytes; a chunk with an IAC re-checks negotiation. */
+  /** Process the received bytes; a chunk with command bytes re-checks negotiation. */
   override dataReceived(data: Buffer): void {
-    const hadIac = this._session.noteReceived(data);
+    // A chunk that holds a command byte (an IAC, or the rest of a command
+    // split from its IAC) re-checks negotiation, as telnetlib3 does per byte.
+    const inCommand = this._session.noteReceived(data) || this.state !== 'data';
     super.dataReceived(data);
-    if (hadIac) this._session.afterCommandChunk();
+    if (inCommand) this._session.afterCommandChunk();
   }
 
   /** Telnet data (commands stripped) goes to the reader. */
