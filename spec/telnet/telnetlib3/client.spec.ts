@@ -1,5 +1,6 @@
 import { Failure } from 'torsion/failure';
-import { ConnectionDone, ConnectionLost } from 'torsion/error';
+import { ConnectionDone, ConnectionLost, UnicodeEncodeError } from 'torsion/error';
+import { captureLogEvents } from 'torsion/logger';
 import { Clock } from 'torsion/testing';
 import { BaseClient, TelnetClient, TelnetReader, TelnetReaderUnicode, type TelnetWriterUnicode } from 'torsion/telnet';
 import {
@@ -328,17 +329,22 @@ describe('TelnetClient on a StringTransport', () => {
     expect(t.disconnecting).toBe(true);
   });
 
-  it('a shell that throws or rejects is logged, not an unhandled rejection', async () => {
-    const client = new TelnetClient({
-      reactor: clock,
-      connectMinwait: 0,
-      shell: async () => {
-        throw new Error('shell broke');
-      },
-    });
-    connectTo(client, clock);
-    clock.advance(0);
-    expect(await client.waiterClosed).toBe(client);
+  it('a shell that rejects is logged, not an unhandled rejection', async () => {
+    const [events, stop] = captureLogEvents();
+    try {
+      const client = new TelnetClient({
+        reactor: clock,
+        connectMinwait: 0,
+        shell: async () => {
+          throw new Error('shell broke');
+        },
+      });
+      connectTo(client, clock);
+      expect(await client.waiterClosed).toBe(client);
+      expect(events.some((e) => e.level === 'critical' && String(e.message).includes('shell'))).toBe(true);
+    } finally {
+      stop();
+    }
   });
 
   it('waitFor resolves once the conditions hold', async () => {
@@ -367,5 +373,45 @@ describe('TelnetClient on a StringTransport', () => {
     const t = connectTo(client, clock);
     client.dataReceived(b(IAC, DO, TTYPE, IAC, DO, NAWS));
     expect(take(t)).toEqual(b(IAC, WONT, TTYPE, IAC, WONT, NAWS));
+  });
+});
+
+describe('TelnetWriterUnicode encodings and flow control', () => {
+  it("encodingErrors: 'strict' throws UnicodeEncodeError, 'replace' writes ?", () => {
+    const clock = new Clock();
+    const strict = new TelnetClient({ reactor: clock, encodingErrors: 'strict' });
+    const t1 = connectTo(strict, clock);
+    expect(() => (strict.writer as TelnetWriterUnicode).write('✓')).toThrow(UnicodeEncodeError);
+    expect(take(t1)).toEqual(Buffer.alloc(0));
+    const replace = new TelnetClient({ reactor: clock, encodingErrors: 'replace' });
+    const t2 = connectTo(replace, clock);
+    (replace.writer as TelnetWriterUnicode).write('a✓b');
+    expect(take(t2)).toEqual(b('a?b'));
+    replace.dataReceived(b(IAC, DO, BINARY));
+    expect(take(t2)).toEqual(b(IAC, WILL, BINARY));
+    (replace.writer as TelnetWriterUnicode).write('✓');
+    expect(take(t2)).toEqual(Buffer.from('✓'));
+  });
+
+  it('drain() waits from pauseWriting to resumeWriting', async () => {
+    const clock = new Clock();
+    const client = new TelnetClient({ reactor: clock });
+    connectTo(client, clock);
+    await client.writer!.drain();
+    client.pauseWriting();
+    const d = client.writer!.drain();
+    expect(await isSettled(d)).toBe(false);
+    client.resumeWriting();
+    expect(await isSettled(d)).toBe(true);
+  });
+
+  it('the reader pauses the transport above twice its limit', async () => {
+    const clock = new Clock();
+    const client = new TelnetClient({ reactor: clock, limit: 8 });
+    const t = connectTo(client, clock);
+    client.dataReceived(b('0123456789abcdefg'));
+    expect(t.producerState).toBe('paused');
+    await (client.reader as TelnetReaderUnicode).read(12);
+    expect(t.producerState).toBe('producing');
   });
 });
