@@ -13,3 +13,10 @@ export {
   StreamReaderProtocol,
   type StreamReaderProtocolOptions,
 } from './asyncio/stream-reader-protocol';
+export {
+  openConnection,
+  openUnixConnection,
+  type OpenConnectionOptions,
+  type OpenUnixConnectionOptions,
+} from './asyncio/open-connection';
+export { StreamServer, startServer, startUnixServer, type StartServerOptions } from './asyncio/start-server';

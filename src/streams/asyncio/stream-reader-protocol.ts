@@ -9,12 +9,12 @@ import { ConnectionDone, ConnectionLost } from '../../errors';
 import { guardCall, type GuardOwner } from '../../guard';
 import type { IHalfCloseableProtocol, IWriteFlowControlled } from '../../interfaces/protocol';
 import type { IPushProducer } from '../../interfaces/producer';
-import type { IReactorTime } from '../../interfaces/time';
+import type { IDelayedCall, IReactorTime } from '../../interfaces/time';
 import type { ITCPTransport, ITransport } from '../../interfaces/transport';
 import { Logger } from '../../logger';
 import { Protocol } from '../../protocol/protocol';
 import { ArgTypeError, describe } from '../../validate';
-import { handled, isTLSTransport } from './options';
+import { clockOf, handled, isTLSTransport } from './options';
 import { StreamReader } from './stream-reader';
 import { StreamWriter } from './stream-writer';
 
@@ -87,6 +87,10 @@ export class StreamReaderProtocol extends Protocol<ITransport> implements IHalfC
   #lost: Failure | null = null;
   #handshake: Deferredish | null = null;
   #handshakeDone = false;
+  // A TLS server runs clientConnectedCb after the handshake (asyncio's
+  // connection_made comes after it there); null = at connectionMade.
+  #cbAfterHandshake: { timeout: number | null } | null = null;
+  #handshakeTimer: IDelayedCall | null = null;
 
   /**
    * @param reader - the reader to feed.
@@ -121,6 +125,23 @@ export class StreamReaderProtocol extends Protocol<ITransport> implements IHalfC
       this.reader.setTransport(t as unknown as IPushProducer);
     }
     this.#writer = new StreamWriter(t, this, this.reader, { reactor: this.#clock ?? undefined });
+    if (this.#cbAfterHandshake !== null) {
+      const timeout = this.#cbAfterHandshake.timeout;
+      if (timeout !== null && !this.#handshakeDone) {
+        this.#handshakeTimer = clockOf(this.#clock).callLater(timeout, () => {
+          this.#handshakeTimer = null;
+          log.warn(`TLS handshake of a client did not finish within ${timeout} seconds: connection aborted`);
+          const a = this.transport as Partial<ITCPTransport> | null;
+          if (a?.abortConnection !== undefined) a.abortConnection();
+          else a?.loseConnection?.();
+        });
+      }
+      return;
+    }
+    this.#runCallback();
+  }
+
+  #runCallback(): void {
     if (this.#cb !== null) {
       const owner: GuardOwner = {
         _callbackFailed: (err: unknown) => {
@@ -164,6 +185,11 @@ export class StreamReaderProtocol extends Protocol<ITransport> implements IHalfC
   /** The TLS handshake finished: wakes `startTls` / `openConnection({ ssl })`. */
   handshakeCompleted(): void {
     this.#handshakeDone = true;
+    this.#cancelHandshakeTimer();
+    if (this.#cbAfterHandshake !== null) {
+      this.#cbAfterHandshake = null;
+      this.#runCallback();
+    }
     const h = this.#handshake;
     this.#handshake = null;
     h?.resolve();
@@ -172,6 +198,7 @@ export class StreamReaderProtocol extends Protocol<ITransport> implements IHalfC
   /** {@inheritDoc torsion/interfaces!IProtocol.connectionLost} */
   override connectionLost(reason: Failure): void {
     this.#lost = reason;
+    this.#cancelHandshakeTimer();
     const clean = reason.check(ConnectionDone) !== null;
     const err = lossError(reason);
     if (clean) {
@@ -215,6 +242,17 @@ export class StreamReaderProtocol extends Protocol<ITransport> implements IHalfC
     if (this.#lost !== null) return handled(Promise.reject(lossError(this.#lost)));
     if (this.#handshake === null) this.#handshake = deferred();
     return this.#handshake.promise;
+  }
+
+  /** Run clientConnectedCb after the TLS handshake, aborting after `timeout` seconds without one (TLS servers). @internal */
+  _callbackAfterHandshake(timeout: number | null): void {
+    this.#cbAfterHandshake = { timeout };
+  }
+
+  #cancelHandshakeTimer(): void {
+    const t = this.#handshakeTimer;
+    this.#handshakeTimer = null;
+    if (t !== null && t.active()) t.cancel();
   }
 
   /** Forget a finished handshake (before startTls starts a new one). @internal */

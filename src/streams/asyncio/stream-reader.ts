@@ -214,6 +214,11 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   // A complete line within the limit, consumed, or null.
   #lineNow(): Buffer | null {
+    const fast = this.buffer.takeThroughByte(NL, this.limit);
+    if (fast !== null) {
+      if (this.paused) this.maybeResumeTransport();
+      return fast;
+    }
     const i = this.buffer.indexOf(NL, 0);
     if (i < 0 || i > this.limit) return null;
     return this.#take(i + 1);

@@ -20,7 +20,6 @@ import type { Failure } from '../../defer/failure';
 import { fail } from '../../defer/helpers';
 import { AlreadyDisabled, AlreadyEnabled, AlreadyNegotiating, NegotiationError, OptionRefused, RuntimeError } from '../../errors';
 import { type GuardOwner, guardCall, transportOwner } from '../../guard';
-import type { ITransport } from '../../interfaces/transport';
 import { Logger } from '../../logger';
 import { Protocol } from '../../protocol/protocol';
 import { ArgRangeError, checkBytes, checkCount, describe } from '../../validate';
@@ -178,7 +177,7 @@ export function escapeIac(data: Buffer | Uint8Array): Buffer {
  * expect([...tr.value()]).toEqual([IAC, DO, NAWS]);
  * ```
  */
-export class Telnet extends Protocol<ITransport> {
+export class Telnet extends Protocol {
   /**
    * The handlers of the commands after IAC, by command byte, each given the
    * option byte (WILL/WONT/DO/DONT) or null (two-byte commands). WILL, WONT,
