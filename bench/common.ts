@@ -194,17 +194,13 @@ export function fmt(n: number): string {
 /** Render rows as an aligned text table. */
 export function formatTable(rows: readonly Row[]): string {
   const head = ['workload', 'unit', 'node:net', 'torsion', 'torsion/raw', 'better', 'verdict'];
-  const body = rows.map((r) => [
-    r.name,
-    r.unit,
-    fmt(r.raw),
-    fmt(r.torsion),
-    `${ratio(r).toFixed(2)}×`,
-    r.better,
-    verdict(r),
-  ]);
+  const body = rows.map((r) => [r.name, r.unit, fmt(r.raw), fmt(r.torsion), `${ratio(r).toFixed(2)}×`, r.better, verdict(r)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 

@@ -20,7 +20,20 @@ import type { IPushProducer } from '../src/interfaces/producer';
 import { ClientFactory } from '../src/protocol/factory';
 import { BufferedProtocol, Protocol } from '../src/protocol/protocol';
 import type { Reactor } from '../src/reactor';
-import { alternate, closeRaw, cpuSeconds, envInt, listenRaw, median, nowMs, progress, report, withReactor, portOf, type Row } from './common';
+import {
+  alternate,
+  closeRaw,
+  cpuSeconds,
+  envInt,
+  listenRaw,
+  median,
+  nowMs,
+  progress,
+  report,
+  withReactor,
+  portOf,
+  type Row,
+} from './common';
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x62);
 

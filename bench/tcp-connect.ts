@@ -32,7 +32,20 @@ import type { IConnector } from '../src/interfaces/connector';
 import { ClientFactory, Factory } from '../src/protocol/factory';
 import { Protocol } from '../src/protocol/protocol';
 import type { Reactor } from '../src/reactor';
-import { alternate, closeRaw, cpuSeconds, envInt, listenRaw, median, nowMs, progress, report, withReactor, portOf, type Row } from './common';
+import {
+  alternate,
+  closeRaw,
+  cpuSeconds,
+  envInt,
+  listenRaw,
+  median,
+  nowMs,
+  progress,
+  report,
+  withReactor,
+  portOf,
+  type Row,
+} from './common';
 
 /** Connections per wall-clock second and per CPU-second. */
 interface Rate {
@@ -207,7 +220,10 @@ async function main(): Promise<void> {
     { reuse: false, clientCloses: true, note: ' (client closes first)' },
   ];
   // CONNECT_MODES=0,2 runs only those rows (0 server first, 1 reuse, 2 client first).
-  const only = (process.env.CONNECT_MODES ?? '').split(',').filter((x) => x !== '').map(Number);
+  const only = (process.env.CONNECT_MODES ?? '')
+    .split(',')
+    .filter((x) => x !== '')
+    .map(Number);
   for (const [i, { reuse, clientCloses, note }] of modes.entries()) {
     if (only.length > 0 && !only.includes(i)) continue;
     const label = `W4 ${total} short conns, ${concurrency} at a time${note}`;
@@ -222,10 +238,19 @@ async function main(): Promise<void> {
     const pick = (side: 'raw' | 'torsion', k: keyof Rate): number => median(res[side].map((r) => r[k]));
     rows.push(
       { name: label, unit: 'conn/s', raw: pick('raw', 'rate'), torsion: pick('torsion', 'rate'), better: 'higher', target: 1.3 },
-      { name: `${label}, per CPU-s`, unit: 'conn/CPU-s', raw: pick('raw', 'cpuRate'), torsion: pick('torsion', 'cpuRate'), better: 'higher', target: 1.3 },
+      {
+        name: `${label}, per CPU-s`,
+        unit: 'conn/CPU-s',
+        raw: pick('raw', 'cpuRate'),
+        torsion: pick('torsion', 'cpuRate'),
+        better: 'higher',
+        target: 1.3,
+      },
     );
   }
-  report('tcp-connect', rows, ['client and server in the same process; the server closes first unless the row says the client does']);
+  report('tcp-connect', rows, [
+    'client and server in the same process; the server closes first unless the row says the client does',
+  ]);
 }
 
 if (require.main === module) {

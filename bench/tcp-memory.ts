@@ -189,7 +189,14 @@ async function main(): Promise<void> {
   const pick = (side: Side, k: keyof Result): number => median(res[side].map((r) => r[k]));
   const label = `W5 memory per idle conn (${n}, both ends)`;
   const rows: Row[] = [
-    { name: `${label} heap+external`, unit: 'B', raw: pick('raw', 'heapExt'), torsion: pick('torsion', 'heapExt'), better: 'lower', target: 0.5 },
+    {
+      name: `${label} heap+external`,
+      unit: 'B',
+      raw: pick('raw', 'heapExt'),
+      torsion: pick('torsion', 'heapExt'),
+      better: 'lower',
+      target: 0.5,
+    },
     { name: `${label} heap only`, unit: 'B', raw: pick('raw', 'heap'), torsion: pick('torsion', 'heap'), better: 'lower' },
     { name: `${label} rss`, unit: 'B', raw: pick('raw', 'rss'), torsion: pick('torsion', 'rss'), better: 'lower' },
   ];

@@ -121,7 +121,14 @@ async function main(): Promise<void> {
     const label = `W2 ping-pong 64 B, ${conns} conn`;
     rows.push(
       { name: label, unit: 'rt/s', raw: pick('raw', 'rate'), torsion: pick('torsion', 'rate'), better: 'higher', target: 1.25 },
-      { name: `${label}, per CPU-s`, unit: 'rt/CPU-s', raw: pick('raw', 'cpuRate'), torsion: pick('torsion', 'cpuRate'), better: 'higher', target: 1.25 },
+      {
+        name: `${label}, per CPU-s`,
+        unit: 'rt/CPU-s',
+        raw: pick('raw', 'cpuRate'),
+        torsion: pick('torsion', 'cpuRate'),
+        better: 'higher',
+        target: 1.25,
+      },
       { name: `${label} p50`, unit: 'µs', raw: pick('raw', 'p50'), torsion: pick('torsion', 'p50'), better: 'lower' },
       { name: `${label} p99`, unit: 'µs', raw: pick('raw', 'p99'), torsion: pick('torsion', 'p99'), better: 'lower' },
     );

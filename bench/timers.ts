@@ -111,7 +111,11 @@ async function main(): Promise<void> {
       : `W1 timers: ${N.toLocaleString('en')} timers, random integer-millisecond delays in [0, ${MAX_DELAY_MS}] ms ` +
           `(0.000–0.${MAX_DELAY_MS} s for callLater), every 4th cancelled; ${ROUNDS} alternating rounds each`,
   );
-  console.log(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   // One reactor for the whole run, as in an application: it runs for the
   // life of the process, like Node's own timer machinery.
   const reactor = new Reactor();
@@ -140,8 +144,22 @@ async function main(): Promise<void> {
   // The same medians as rates, in the shared table format run-all.ts summarises.
   const what = DISTINCT ? 'W1 timers, all-distinct delays (worst case)' : 'W1 1M timers, 0–100 ms, ¼ cancelled';
   report('timers', [
-    { name: what, unit: 'timers/s', raw: (N / mr.wall) * 1000, torsion: (N / mt.wall) * 1000, better: 'higher', target: DISTINCT ? undefined : 1.5 },
-    { name: `${what}, per CPU-s`, unit: 'timers/CPU-s', raw: (N / mr.cpu) * 1000, torsion: (N / mt.cpu) * 1000, better: 'higher', target: DISTINCT ? undefined : 1.5 },
+    {
+      name: what,
+      unit: 'timers/s',
+      raw: (N / mr.wall) * 1000,
+      torsion: (N / mt.wall) * 1000,
+      better: 'higher',
+      target: DISTINCT ? undefined : 1.5,
+    },
+    {
+      name: `${what}, per CPU-s`,
+      unit: 'timers/CPU-s',
+      raw: (N / mr.cpu) * 1000,
+      torsion: (N / mt.cpu) * 1000,
+      better: 'higher',
+      target: DISTINCT ? undefined : 1.5,
+    },
   ]);
 }
 

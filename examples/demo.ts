@@ -82,7 +82,7 @@ export async function main(reactor: Reactor, print: (line: string) => void = con
   print(`   echoed: ${await echoed}`);
   await Promise.all([udpServer.stopListening(), udpClient.stopListening()]);
 
-  print("6. A child process: sh prints a line and exits 3; processEnded says so");
+  print('6. A child process: sh prints a line and exits 3; processEnded says so');
   const ended = new Deferred<string>();
   class Child extends ProcessProtocol {
     override outReceived(data: Buffer): void {

@@ -247,7 +247,10 @@ export function main(
       reactor.addSystemEventTrigger('before', 'shutdown', () => {
         // Stop accepting first, so nobody joins while the others are told goodbye.
         return port.stopListening().addBoth(() =>
-          factory.shutdown().addTimeout(SHUTDOWN_GRACE, reactor).addErrback(() => undefined),
+          factory
+            .shutdown()
+            .addTimeout(SHUTDOWN_GRACE, reactor)
+            .addErrback(() => undefined),
         );
       });
       print(`chat server listening on ${host}:${portNumber}`);

@@ -165,8 +165,22 @@ const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   // raw-fd family
   ['torsion/fdesc', fdesc, ['setNonBlocking', 'setBlocking', 'readFromFD', 'writeToFD', 'nativeAddonStatus']],
   // unix
-  ['torsion/unix', unix, ['Connector', 'Client', 'Server', 'Port', 'DatagramPort', 'ConnectedDatagramPort', 'connectUNIX',
-    'listenUNIX', 'FilesystemLock', 'isLocked']],
+  [
+    'torsion/unix',
+    unix,
+    [
+      'Connector',
+      'Client',
+      'Server',
+      'Port',
+      'DatagramPort',
+      'ConnectedDatagramPort',
+      'connectUNIX',
+      'listenUNIX',
+      'FilesystemLock',
+      'isLocked',
+    ],
+  ],
   // processes family
   ['torsion/process', processSubpath, ['Process', 'PTYProcess', 'spawnProcess', 'SubprocessProtocol', 'subprocessExec']],
   ['torsion/stdio', stdio, ['StandardIO']],
@@ -178,8 +192,21 @@ const RUNTIME: Array<[string, Record<string, unknown>, string[]]> = [
   ['torsion/udp', udp, ['Port', 'MulticastPort', 'listenUDP', 'listenMulticast']],
   ['torsion/testing (udp)', testing, ['FakeDatagramTransport']],
   // tls family
-  ['torsion/ssl', ssl, ['optionsForClientTLS', 'ClientTLSOptions', 'CertificateOptions', 'Certificate', 'PrivateCertificate',
-    'KeyPair', 'platformTrust', 'trustRootFromCertificates', 'TLSVersion']],
+  [
+    'torsion/ssl',
+    ssl,
+    [
+      'optionsForClientTLS',
+      'ClientTLSOptions',
+      'CertificateOptions',
+      'Certificate',
+      'PrivateCertificate',
+      'KeyPair',
+      'platformTrust',
+      'trustRootFromCertificates',
+      'TLSVersion',
+    ],
+  ],
   ['torsion/protocols/tls', tlsProtocols, ['TLSMemoryBIOFactory', 'TLSMemoryBIOProtocol']],
   ['torsion (tls)', root, ['optionsForClientTLS', 'CertificateOptions']],
   ['torsion/endpoints (tls)', endpoints, ['SSL4ClientEndpoint', 'SSL4ServerEndpoint', 'wrapClientTLS']],

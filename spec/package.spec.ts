@@ -44,7 +44,13 @@ describe('the published package', () => {
       const pkgDir = path.join(tmp, 'node_modules', 'torsion');
       const program = ts.createProgram({
         rootNames: [path.join(ROOT, 'src', 'index.ts'), ...entryFiles()],
-        options: { ...options, outDir: path.join(pkgDir, 'dist'), emitDeclarationOnly: true, declaration: true, sourceMap: false },
+        options: {
+          ...options,
+          outDir: path.join(pkgDir, 'dist'),
+          emitDeclarationOnly: true,
+          declaration: true,
+          sourceMap: false,
+        },
       });
       const emitted = program.emit();
       expect(formatDiagnostics(emitted.diagnostics)).toEqual([]);

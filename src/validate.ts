@@ -22,7 +22,6 @@ export class ArgRangeError extends RangeError {
   }
 }
 
-
 /** Throw TypeError unless `value` is a function. */
 export function checkFunction(name: string, value: unknown): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') {
@@ -67,7 +66,9 @@ export function checkString(name: string, value: unknown): asserts value is stri
 export function checkBytes(name: string, data: unknown): asserts data is Buffer | Uint8Array {
   if (data instanceof Uint8Array) return;
   if (typeof data === 'string') {
-    throw new ArgTypeError(`${name} must be a Buffer or Uint8Array, not a string: encode it first, e.g. Buffer.from(text, 'utf8')`);
+    throw new ArgTypeError(
+      `${name} must be a Buffer or Uint8Array, not a string: encode it first, e.g. Buffer.from(text, 'utf8')`,
+    );
   }
   throw new ArgTypeError(`${name} must be a Buffer or Uint8Array, got ${describe(data)}`);
 }

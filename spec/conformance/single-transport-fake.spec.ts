@@ -7,6 +7,9 @@ singleTransportConformance('StringTransport', async () => ({ transport: new Stri
 
 singleTransportConformance('FakeTransport (via MemoryReactorClock + IOPump)', async () => {
   const h = makeFakeTransportHarness();
-  const { serverTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+  const { serverTransport } = await h.connect(
+    () => new Recorder(),
+    () => new Recorder(),
+  );
   return { transport: serverTransport, close: () => h.teardown() };
 });

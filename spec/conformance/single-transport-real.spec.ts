@@ -4,6 +4,9 @@ import { singleTransportConformance } from './single-transport-suite';
 
 singleTransportConformance('TCP server transport (127.0.0.1)', async () => {
   const h = makeRealTransportHarness();
-  const { serverTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+  const { serverTransport } = await h.connect(
+    () => new Recorder(),
+    () => new Recorder(),
+  );
   return { transport: serverTransport, close: () => h.teardown() };
 });

@@ -47,7 +47,10 @@ export function transportConformance(
     });
 
     it('write(string) throws a TypeError that says to encode it, on both ends', async () => {
-      const { serverTransport, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { serverTransport, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       for (const t of [serverTransport, clientTransport]) {
         expect(() => t.write('text' as unknown as Buffer)).toThrow(TypeError);
         expect(() => t.write('text' as unknown as Buffer)).toThrow(/encode/);
@@ -56,7 +59,10 @@ export function transportConformance(
     });
 
     it('delivers every byte, in order, both ways (write and writeSequence)', async () => {
-      const { server, client, clientTransport, serverTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, client, clientTransport, serverTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       const big = Buffer.alloc(200_000);
       for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
       clientTransport.write(big);
@@ -67,7 +73,10 @@ export function transportConformance(
     });
 
     it('bytes written before loseConnection arrive, then both sides get ConnectionDone exactly once', async () => {
-      const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, client, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       clientTransport.write(Buffer.from('last words'));
       clientTransport.loseConnection();
       expect(clientTransport.disconnecting).toBe(true);
@@ -83,7 +92,10 @@ export function transportConformance(
     });
 
     it('a server-side loseConnection is seen by the client as ConnectionDone, once', async () => {
-      const { server, client, serverTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, client, serverTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       serverTransport.write(Buffer.from('bye'));
       serverTransport.loseConnection();
       await h.settle(() => lostOnce(server) && lostOnce(client), 'both sides lost the connection');
@@ -95,7 +107,10 @@ export function transportConformance(
     });
 
     it('writes made after loseConnection, before the close, are sent too (Twisted)', async () => {
-      const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, client, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       clientTransport.write(Buffer.from('kept'));
       clientTransport.loseConnection();
       clientTransport.write(Buffer.from(' late'));
@@ -107,7 +122,10 @@ export function transportConformance(
     });
 
     it('abortConnection called twice gives ConnectionAborted exactly once; the peer gets ConnectionLost', async () => {
-      const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, client, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       clientTransport.abortConnection();
       clientTransport.abortConnection();
       await h.settle(() => lostOnce(server) && lostOnce(client), 'both sides lost the connection');
@@ -121,14 +139,20 @@ export function transportConformance(
     });
 
     it('registering a second producer throws RuntimeError', async () => {
-      const { clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       clientTransport.registerProducer(new StrictPushProducer(), true);
       expect(() => clientTransport.registerProducer(new StrictPushProducer(), true)).toThrow(RuntimeError);
       clientTransport.unregisterProducer();
     });
 
     it('a registered producer gets stopProducing when the connection is lost', async () => {
-      const { server, client, serverTransport, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, client, serverTransport, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       const p = new StrictPushProducer();
       serverTransport.registerProducer(p, true);
       clientTransport.loseConnection();
@@ -138,7 +162,10 @@ export function transportConformance(
     });
 
     it('a producer registered after the connection was lost is stopped at once', async () => {
-      const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, client, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       clientTransport.loseConnection();
       await h.settle(() => lostOnce(server) && lostOnce(client), 'both sides lost the connection');
       const p = new StrictPushProducer();
@@ -147,7 +174,10 @@ export function transportConformance(
     });
 
     it('a pull producer is asked for data at once when registered', async () => {
-      const { server, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       let asked = 0;
       clientTransport.registerProducer(
         {
@@ -165,7 +195,10 @@ export function transportConformance(
     });
 
     it('pauseProducing on a transport holds incoming bytes back until resumeProducing', async () => {
-      const { server, serverTransport, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, serverTransport, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       serverTransport.pauseProducing();
       clientTransport.write(Buffer.from('held'));
       await h.idle();
@@ -175,7 +208,10 @@ export function transportConformance(
     });
 
     it('stopProducing on a transport closes the connection cleanly', async () => {
-      const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, client, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       clientTransport.stopProducing();
       await h.settle(() => lostOnce(server) && lostOnce(client), 'both sides lost the connection');
       expect(client.reasons[0]!.value).toBeInstanceOf(ConnectionDone);
@@ -183,17 +219,26 @@ export function transportConformance(
     });
 
     // unix
-    unixOnly("getPeer/getHost are UNIXAddress: the client's peer is the server's path, the client's own end has no name", async () => {
-      const { serverTransport, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
-      expect(clientTransport.getPeer()).toBeInstanceOf(UNIXAddress);
-      expect(clientTransport.getPeer()).toEqual(serverTransport.getHost());
-      expect((serverTransport.getHost() as UNIXAddress).name).toEqual(expect.any(String));
-      expect(serverTransport.getPeer()).toEqual(new UNIXAddress(null));
-      expect(clientTransport.getHost()).toEqual(new UNIXAddress(null));
-    });
+    unixOnly(
+      "getPeer/getHost are UNIXAddress: the client's peer is the server's path, the client's own end has no name",
+      async () => {
+        const { serverTransport, clientTransport } = await h.connect(
+          () => new Recorder(),
+          () => new Recorder(),
+        );
+        expect(clientTransport.getPeer()).toBeInstanceOf(UNIXAddress);
+        expect(clientTransport.getPeer()).toEqual(serverTransport.getHost());
+        expect((serverTransport.getHost() as UNIXAddress).name).toEqual(expect.any(String));
+        expect(serverTransport.getPeer()).toEqual(new UNIXAddress(null));
+        expect(clientTransport.getHost()).toEqual(new UNIXAddress(null));
+      },
+    );
 
     tcpOnly('getHost/getPeer are IPv4Address TCP on 127.0.0.1, each end the mirror of the other', async () => {
-      const { serverTransport, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { serverTransport, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       const sameEnd = (a: IAddress, b: IAddress) => {
         expect(a).toBeInstanceOf(IPv4Address);
         expect(b).toBeInstanceOf(IPv4Address);
@@ -207,7 +252,10 @@ export function transportConformance(
     });
 
     it('a peer without half-close hooks gets ConnectionDone when the other end closes its write side', async () => {
-      const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, client, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       clientTransport.write(Buffer.from('request'));
       clientTransport.loseWriteConnection();
       await h.settle(() => lostOnce(server), 'the server lost the connection');
@@ -265,7 +313,10 @@ export function transportConformance(
     });
 
     it('an unpaused streaming producer does not hold loseConnection: the close comes, then stopProducing', async () => {
-      const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, client, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       const p = new StrictPushProducer();
       clientTransport.registerProducer(p, true);
       clientTransport.write(Buffer.from('body'));
@@ -277,8 +328,19 @@ export function transportConformance(
     });
 
     it('loseConnection waits for a registered pull producer to unregister, then closes cleanly', async () => {
-      const { server, client, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
-      const p = { calls: [] as string[], resumeProducing() { this.calls.push('resume'); }, stopProducing() { this.calls.push('stop'); } };
+      const { server, client, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
+      const p = {
+        calls: [] as string[],
+        resumeProducing() {
+          this.calls.push('resume');
+        },
+        stopProducing() {
+          this.calls.push('stop');
+        },
+      };
       clientTransport.registerProducer(p, false);
       p.calls.length = 0;
       clientTransport.write(Buffer.from('body'));
@@ -294,7 +356,10 @@ export function transportConformance(
     });
 
     it('written bytes count in getWriteBufferSize until they are sent', async () => {
-      const { server, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       clientTransport.write(Buffer.alloc(100));
       expect(clientTransport.getWriteBufferSize()).toBe(100);
       await h.settle(() => server.received().length === 100, 'the bytes arrived');
@@ -302,7 +367,10 @@ export function transportConformance(
     });
 
     it('pauseWriting when the write buffer goes strictly over the high-water mark, resumeWriting once it drains', async () => {
-      const { client, clientTransport, server } = await h.connect(() => new Recorder(), () => new FlowRecorder());
+      const { client, clientTransport, server } = await h.connect(
+        () => new Recorder(),
+        () => new FlowRecorder(),
+      );
       clientTransport.setWriteBufferLimits(10, 2);
       clientTransport.write(Buffer.alloc(10));
       expect(client.events).toEqual(['made']);
@@ -314,7 +382,10 @@ export function transportConformance(
     });
 
     it('a streaming producer is paused over the high-water mark and resumed when the buffer drains', async () => {
-      const { server, clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { server, clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       const p = new StrictPushProducer();
       clientTransport.registerProducer(p, true);
       clientTransport.setWriteBufferLimits(10, 2);
@@ -328,13 +399,19 @@ export function transportConformance(
 
     // unix
     unixOnly('setWriteBufferLimits refuses low > high', async () => {
-      const { clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       expect(() => clientTransport.setWriteBufferLimits(10, 20)).toThrow(RangeError);
       expect(clientTransport.getWriteBufferSize()).toBeGreaterThanOrEqual(0);
     });
 
     tcpOnly('the TCP options read back what was set; setWriteBufferLimits refuses low > high', async () => {
-      const { clientTransport } = await h.connect(() => new Recorder(), () => new Recorder());
+      const { clientTransport } = await h.connect(
+        () => new Recorder(),
+        () => new Recorder(),
+      );
       clientTransport.setTcpNoDelay(true);
       expect(clientTransport.getTcpNoDelay()).toBe(true);
       clientTransport.setTcpKeepAlive(true);

@@ -128,7 +128,7 @@ describe('Failure', () => {
   });
 
   describe('getTraceback', () => {
-    it("keeps the original stack of an Error (where it was thrown, not where it was wrapped)", () => {
+    it('keeps the original stack of an Error (where it was thrown, not where it was wrapped)', () => {
       let err: unknown;
       try {
         thrower();

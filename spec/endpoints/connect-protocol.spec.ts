@@ -10,7 +10,7 @@ import { StringTransport } from '../../src/testing/string-transport';
 import { RecordingProtocol, successResultOf } from './helpers';
 
 describe('connectProtocol', () => {
-  it("connects through the endpoint with a factory whose buildProtocol returns the given protocol", () => {
+  it('connects through the endpoint with a factory whose buildProtocol returns the given protocol', () => {
     const reactor = new MemoryReactor();
     const theProtocol = new RecordingProtocol();
     connectProtocol(new TCP4ClientEndpoint(reactor, '127.0.0.1', 0), theProtocol);
@@ -20,7 +20,7 @@ describe('connectProtocol', () => {
     expect(factory.buildProtocol(new IPv4Address('TCP', '127.0.0.1', 0))).toBe(theProtocol);
   });
 
-  it('returns the result of the endpoint\'s connect()', () => {
+  it("returns the result of the endpoint's connect()", () => {
     const result = new Deferred<RecordingProtocol>();
     const endpoint = { connect: () => result } as unknown as IStreamClientEndpoint;
     expect(connectProtocol(endpoint, new RecordingProtocol())).toBe(result);

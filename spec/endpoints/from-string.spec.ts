@@ -69,7 +69,12 @@ describe('clientFromString', () => {
   });
 
   it.each([
-    ['an unknown type', 'ftl:andromeda/carcosa/hali/2387', 'ERR_ENDPOINT_UNKNOWN_TYPE', /Unknown endpoint type: 'ftl'.*'tcp:', 'tcp6:'/],
+    [
+      'an unknown type',
+      'ftl:andromeda/carcosa/hali/2387',
+      'ERR_ENDPOINT_UNKNOWN_TYPE',
+      /Unknown endpoint type: 'ftl'.*'tcp:', 'tcp6:'/,
+    ],
     ['an empty description', '', 'ERR_ENDPOINT_UNKNOWN_TYPE', /Unknown endpoint type/],
     ['a missing port', 'tcp:example.com', 'ERR_ENDPOINT_MISSING_FIELD', /'port' is missing/],
     ['a missing host', 'tcp:port=80', 'ERR_ENDPOINT_MISSING_FIELD', /'host' is missing/],
@@ -80,8 +85,18 @@ describe('clientFromString', () => {
     ['a port with spaces', 'tcp:example.com: 80', 'ERR_ENDPOINT_BAD_VALUE', /'port'/],
     ['a timeout that is not a number', 'tcp:example.com:80:timeout=soon', 'ERR_ENDPOINT_BAD_VALUE', /'timeout'/],
     ['a negative timeout', 'tcp:example.com:80:timeout=-1', 'ERR_ENDPOINT_BAD_VALUE', /'timeout'/],
-    ['an unknown field', 'tcp:example.com:80:colour=blue', 'ERR_ENDPOINT_UNKNOWN_FIELD', /Unknown field 'colour'; accepted fields: host, port, timeout, bindAddress/],
-    ['a field in the wrong case', 'tcp:example.com:80:bindaddress=1.2.3.4', 'ERR_ENDPOINT_UNKNOWN_FIELD', /did you mean 'bindAddress'/],
+    [
+      'an unknown field',
+      'tcp:example.com:80:colour=blue',
+      'ERR_ENDPOINT_UNKNOWN_FIELD',
+      /Unknown field 'colour'; accepted fields: host, port, timeout, bindAddress/,
+    ],
+    [
+      'a field in the wrong case',
+      'tcp:example.com:80:bindaddress=1.2.3.4',
+      'ERR_ENDPOINT_UNKNOWN_FIELD',
+      /did you mean 'bindAddress'/,
+    ],
     ['too many positional fields', 'tcp:example.com:80:90', 'ERR_ENDPOINT_TOO_MANY_FIELDS', /positional/],
     ['a host given twice', 'tcp:a.example:80:host=b.example', 'ERR_ENDPOINT_DUPLICATE_FIELD', /'host'/],
     ['a keyword given twice', 'tcp:h:80:timeout=1:timeout=2', 'ERR_ENDPOINT_DUPLICATE_FIELD', /'timeout'/],
@@ -91,7 +106,6 @@ describe('clientFromString', () => {
     expect(err.message).toMatch(message);
     expect(err.description).toBe(description);
   });
-
 
   it('says which field is at fault', () => {
     expect(refused(() => clientFromString(reactor, 'tcp:h:80x')).field).toBe('port');
@@ -155,14 +169,11 @@ describe('serverFromString', () => {
     expect(err.message).toMatch(message);
   });
 
-  it.each(['systemd:domain=INET:index=0'])(
-    'names %s as not supported yet',
-    (description) => {
-      const err = refused(() => serverFromString(reactor, description));
-      expect(err.code).toBe('ERR_ENDPOINT_UNSUPPORTED_TYPE');
-      expect(err.message).toContain(`'${description.split(':')[0]}:'`);
-    },
-  );
+  it.each(['systemd:domain=INET:index=0'])('names %s as not supported yet', (description) => {
+    const err = refused(() => serverFromString(reactor, description));
+    expect(err.code).toBe('ERR_ENDPOINT_UNSUPPORTED_TYPE');
+    expect(err.message).toContain(`'${description.split(':')[0]}:'`);
+  });
 
   it('is an Error with name EndpointParseError', () => {
     const err = refused(() => serverFromString(reactor, 'bogus-type:nothing'));

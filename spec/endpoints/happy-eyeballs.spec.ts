@@ -152,7 +152,9 @@ describe('HostnameConnection timing', () => {
     // The cause is the failure that came last in time, Twisted's answer.
     expect(err.cause).toBe(timedOut);
     expect(err.address).toEqual(new HostnameAddress('example.com', 80));
-    expect(err.message).toMatch(/All 3 connection attempts to example.com:80 failed: \[::1\]:80: .*; 10.0.0.1:80: .*; \[::2\]:80: /);
+    expect(err.message).toMatch(
+      /All 3 connection attempts to example.com:80 failed: \[::1\]:80: .*; 10.0.0.1:80: .*; \[::2\]:80: /,
+    );
     expect(h.clock.getDelayedCalls()).toEqual([]);
   });
 

@@ -109,7 +109,7 @@ describe('HostnameEndpoint', () => {
     expect(t.hosts()).toEqual(['1.2.3.4', '1:2::3:4']);
   });
 
-  it('returns a connection to the IPv4 address when it is faster, with the user factory\'s protocol', () => {
+  it("returns a connection to the IPv4 address when it is faster, with the user factory's protocol", () => {
     const t = setup(['1.2.3.4', '1:2::3:4']);
     const factory = new RecordingFactory();
     const d = t.ep.connect<RecordingProtocol>(factory);
@@ -145,7 +145,7 @@ describe('HostnameEndpoint', () => {
     expect(t.hosts()).toEqual(['1.2.3.4', '1:2::3:4', '5.6.7.8']);
   });
 
-  it('fails with every attempt\'s failure once all have failed, leaving no delayed call', () => {
+  it("fails with every attempt's failure once all have failed, leaving no delayed call", () => {
     const t = setup(['1.2.3.4', '1:2::3:4']);
     const d = t.ep.connect(new RecordingFactory());
     const first = new ConnectionRefusedError();
@@ -375,7 +375,7 @@ describe('HostnameEndpoint', () => {
     expect(new HostnameEndpoint(reactor, 'x', 80).bindAddress).toBeNull();
   });
 
-  it('wraps the factory once per attempt and forwards each wrapper\'s doStart/doStop to it', () => {
+  it("wraps the factory once per attempt and forwards each wrapper's doStart/doStop to it", () => {
     const t = setup(['1.2.3.4', '1:2::3:4']);
     const factory = new RecordingFactory();
     t.ep.connect(factory);

@@ -68,7 +68,17 @@ describe('resolveHost', () => {
 
   it('passes a DNSLookupError from the resolver through unchanged', () => {
     const own = new DNSLookupError('custom');
-    expect(failureResultOf(resolveHost(() => { throw own; }, 'h', 0)).value).toBe(own);
+    expect(
+      failureResultOf(
+        resolveHost(
+          () => {
+            throw own;
+          },
+          'h',
+          0,
+        ),
+      ).value,
+    ).toBe(own);
   });
 
   it('fails with DNSLookupError naming the host when nothing usable was found', () => {

@@ -94,7 +94,13 @@ describe.each(clientCases)('$name', ({ make, host, address }) => {
   it('fails with what buildProtocol threw', () => {
     const boom = new Error('no protocol for you');
     const reactor = new MemoryReactor();
-    const d = new make(reactor, host, 80).connect({ doStart() {}, doStop() {}, buildProtocol: () => { throw boom; } });
+    const d = new make(reactor, host, 80).connect({
+      doStart() {},
+      doStop() {},
+      buildProtocol: () => {
+        throw boom;
+      },
+    });
     reactor.tcpClients[0].factory.buildProtocol(new address('TCP', host, 80));
     expect(failureResultOf(d).value).toBe(boom);
   });
@@ -272,6 +278,11 @@ describe.each(serverCases)('$name', ({ make, defaultInterface, host }) => {
 
   it('exposes what it was built with', () => {
     const reactor = new MemoryReactor();
-    expect(new make(reactor, 1234, { backlog: 12 })).toMatchObject({ reactor, port: 1234, backlog: 12, interface: defaultInterface });
+    expect(new make(reactor, 1234, { backlog: 12 })).toMatchObject({
+      reactor,
+      port: 1234,
+      backlog: 12,
+      interface: defaultInterface,
+    });
   });
 });

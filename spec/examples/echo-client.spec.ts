@@ -5,7 +5,12 @@ import { ConnectionRefusedError } from '../../src/errors';
 import { startReactor } from './helpers';
 
 /** A plain node:net echo server that records what it got and whether the client closed. */
-async function rawEchoServer(): Promise<{ port: number; received: () => string; clientEnded: Promise<void>; close: () => Promise<void> }> {
+async function rawEchoServer(): Promise<{
+  port: number;
+  received: () => string;
+  clientEnded: Promise<void>;
+  close: () => Promise<void>;
+}> {
   let received = '';
   let ended!: () => void;
   const clientEnded = new Promise<void>((r) => (ended = r));

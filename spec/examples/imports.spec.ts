@@ -19,7 +19,10 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 const EXPECTED: Record<string, string> = Object.fromEntries(
   Object.entries(pkg.exports)
     .filter((e): e is [string, { default: string }] => typeof e[1] === 'object')
-    .map(([k, v]) => [k === '.' ? 'torsion' : `torsion/${k.slice(2)}`, v.default.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts')]),
+    .map(([k, v]) => [
+      k === '.' ? 'torsion' : `torsion/${k.slice(2)}`,
+      v.default.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts'),
+    ]),
 );
 
 const EXAMPLES = fs
@@ -32,7 +35,11 @@ function specifiers(file: string): string[] {
   const source = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), 'utf8'), ts.ScriptTarget.ES2022);
   const out: string[] = [];
   for (const stmt of source.statements) {
-    if ((ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)) && stmt.moduleSpecifier && ts.isStringLiteral(stmt.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)) &&
+      stmt.moduleSpecifier &&
+      ts.isStringLiteral(stmt.moduleSpecifier)
+    ) {
       out.push(stmt.moduleSpecifier.text);
     }
   }

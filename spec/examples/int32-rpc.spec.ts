@@ -23,14 +23,7 @@ import {
   makeFakeClient,
   makeFakeServer,
 } from '../../src/testing';
-import {
-  RpcClient,
-  RpcError,
-  type RpcResponse,
-  RpcServerFactory,
-  type RpcServerProtocol,
-  main,
-} from '../../examples/int32-rpc';
+import { RpcClient, RpcError, type RpcResponse, RpcServerFactory, type RpcServerProtocol, main } from '../../examples/int32-rpc';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -143,7 +136,15 @@ describe('RpcServerProtocol on a StringTransport', () => {
 
   it('answers a request without an integer id or a string method with INVALID_REQUEST', () => {
     const { proto, tr } = server();
-    for (const text of ['[]', 'null', '42', '{"method":"echo"}', '{"id":1.5,"method":"echo"}', '{"id":3}', '{"id":4,"method":7}']) {
+    for (const text of [
+      '[]',
+      'null',
+      '42',
+      '{"method":"echo"}',
+      '{"id":1.5,"method":"echo"}',
+      '{"id":3}',
+      '{"id":4,"method":7}',
+    ]) {
       proto.dataReceived(frame(text));
     }
     expect(json(tr.value()).map((r) => [(r as RpcResponse).id, (r as RpcResponse).error?.code])).toEqual([
@@ -198,7 +199,9 @@ describe('RpcServerProtocol on a StringTransport', () => {
     const tr = new StringTransport();
     proto.makeConnection(tr);
     proto.dataReceived(frame('{"id":6,"method":"big"}'));
-    expect(json(tr.value())).toEqual([{ id: 6, error: { code: 'INTERNAL_ERROR', message: expect.stringMatching(/^The result cannot be sent as JSON: /) } }]);
+    expect(json(tr.value())).toEqual([
+      { id: 6, error: { code: 'INTERNAL_ERROR', message: expect.stringMatching(/^The result cannot be sent as JSON: /) } },
+    ]);
   });
 
   it('answers sleep after its delay on the clock, so later requests can be answered first', () => {
@@ -388,7 +391,10 @@ describe('an RPC session in memory', () => {
     const reactor = new MemoryReactorClock();
     const port = await serverFromString(reactor, 'tcp:7000:interface=127.0.0.1').listen(new RpcServerFactory(reactor));
     expect(reactor.tcpServers.map((s) => [s.port, s.interface])).toEqual([[7000, '127.0.0.1']]);
-    const connecting = connectProtocol(clientFromString(reactor, 'tcp:host=127.0.0.1:port=7000:timeout=5'), new RpcClient(reactor));
+    const connecting = connectProtocol(
+      clientFromString(reactor, 'tcp:host=127.0.0.1:port=7000:timeout=5'),
+      new RpcClient(reactor),
+    );
     expect(reactor.tcpClients.map((c) => [c.host, c.port, c.timeout])).toEqual([['127.0.0.1', 7000, 5]]);
     const pump = new ConnectionCompleter(reactor).succeedOnce({ clock: reactor })!;
     const rpc = await connecting;

@@ -232,7 +232,10 @@ describe('ChatProtocol and ChatFactory on StringTransports', () => {
     const late = join(room);
     expect(late.lines()).toEqual(['* The server is shutting down; goodbye']);
     expect(late.tr.disconnecting).toBe(true);
-    expect(a.lines()).toEqual(['* Welcome to torsion chat, guest1. Commands: /nick NAME, /who, /quit', '* The server is shutting down; goodbye']);
+    expect(a.lines()).toEqual([
+      '* Welcome to torsion chat, guest1. Commands: /nick NAME, /who, /quit',
+      '* The server is shutting down; goodbye',
+    ]);
     expect(room.clients.size).toBe(0);
   });
 

@@ -36,18 +36,27 @@ function prefixed(prefixLength: number, payload: Buffer): Buffer {
 
 const cases = [
   {
-    name: 'Int32StringReceiver', Base: Int32StringReceiver as ReceiverClass, prefixLength: 4,
-    illegal: [b('\x10\x00\x00\x00aaaaaa')], partial: [b('\x00\x00\x00'), b('hello there'), b('')],
+    name: 'Int32StringReceiver',
+    Base: Int32StringReceiver as ReceiverClass,
+    prefixLength: 4,
+    illegal: [b('\x10\x00\x00\x00aaaaaa')],
+    partial: [b('\x00\x00\x00'), b('hello there'), b('')],
     data: { sent: b('\x00\x00\x00\x03foo'), recv: b('\x00\x00\x00\x04ubar') },
   },
   {
-    name: 'Int16StringReceiver', Base: Int16StringReceiver as ReceiverClass, prefixLength: 2,
-    illegal: [b('\x10\x00aaaaaa')], partial: [b('\x00'), b('hello there'), b('')],
+    name: 'Int16StringReceiver',
+    Base: Int16StringReceiver as ReceiverClass,
+    prefixLength: 2,
+    illegal: [b('\x10\x00aaaaaa')],
+    partial: [b('\x00'), b('hello there'), b('')],
     data: { sent: b('\x00\x03foo'), recv: b('\x00\x04ubar') },
   },
   {
-    name: 'Int8StringReceiver', Base: Int8StringReceiver as ReceiverClass, prefixLength: 1,
-    illegal: [b('\x00\x00aaaaaa')], partial: [b('\x08'), b('dzadz'), b('')],
+    name: 'Int8StringReceiver',
+    Base: Int8StringReceiver as ReceiverClass,
+    prefixLength: 1,
+    illegal: [b('\x00\x00aaaaaa')],
+    partial: [b('\x08'), b('dzadz'), b('')],
     data: { sent: b('\x03foo'), recv: b('\x04ubar') },
   },
 ];

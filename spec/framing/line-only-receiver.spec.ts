@@ -121,7 +121,9 @@ describe('LineOnlyReceiver (Twisted LineOnlyReceiverTests)', () => {
     }
     fc.assert(
       fc.property(
-        fc.array(fc.string({ unit: fc.constantFrom('p', 'q', '\r', '\n'), maxLength: 60 }), { maxLength: 4 }).map((a) => a.join('')),
+        fc
+          .array(fc.string({ unit: fc.constantFrom('p', 'q', '\r', '\n'), maxLength: 60 }), { maxLength: 4 })
+          .map((a) => a.join('')),
         fc.nat(),
         (text, seed) => {
           const data = b(text);

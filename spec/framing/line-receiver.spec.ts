@@ -82,8 +82,19 @@ describe('LineReceiver (Twisted LineReceiverTests)', () => {
       '1234567890123456789012345678901234567890123456789012345678901234567890\nlen 1\n\na',
   );
   const output = [
-    'len 10', '0123456789', 'len 5', '1234\n', 'len 20', 'foo 123', '0123456789\n012345678',
-    'len 0', 'foo 5', '', '67890', 'len 1', 'a',
+    'len 10',
+    '0123456789',
+    'len 5',
+    '1234\n',
+    'len 20',
+    'foo 123',
+    '0123456789\n012345678',
+    'len 0',
+    'foo 5',
+    '',
+    '67890',
+    'len 1',
+    'a',
   ];
 
   it('delivers the same lines and raw data in packets of 1 to 9 bytes', () => {
@@ -95,12 +106,20 @@ describe('LineReceiver (Twisted LineReceiverTests)', () => {
   });
 
   it('delivers the same lines and raw data however a stream without overlong lines is chunked', () => {
-    const data = b(
-      'len 10\n\n0123456789len 5\n\n1234\nlen 20\nfoo 123\n\n0123456789\n012345678len 0\nfoo 5\n\nlen 1\n\na',
-    );
+    const data = b('len 10\n\n0123456789len 5\n\n1234\nlen 20\nfoo 123\n\n0123456789\n012345678len 0\nfoo 5\n\nlen 1\n\na');
     const expected = [
-      'len 10', '0123456789', 'len 5', '1234\n', 'len 20', 'foo 123', '0123456789\n012345678',
-      'len 0', 'foo 5', '', 'len 1', 'a',
+      'len 10',
+      '0123456789',
+      'len 5',
+      '1234\n',
+      'len 20',
+      'foo 123',
+      '0123456789\n012345678',
+      'len 0',
+      'foo 5',
+      '',
+      'len 1',
+      'a',
     ];
     for (const chunks of standardChunkings(data)) {
       const a = connect(new LineTester());
@@ -279,7 +298,7 @@ class LongLineCatcher extends LineReceiver {
   }
 }
 
-describe('LineReceiver.lineLengthExceeded gets exactly Twisted\'s arguments', () => {
+describe("LineReceiver.lineLengthExceeded gets exactly Twisted's arguments", () => {
   let proto: LongLineCatcher;
   beforeEach(() => {
     proto = connect(new LongLineCatcher());
@@ -507,7 +526,10 @@ describe('LineReceiver delivery rules', () => {
     fc.assert(
       fc.property(
         fc.array(alphabet, { minLength: 1, maxLength: 4 }).map((d) => d.join('')),
-        fc.array(fc.array(alphabet, { maxLength: 6 }).map((l) => l.join('')), { maxLength: 12 }),
+        fc.array(
+          fc.array(alphabet, { maxLength: 6 }).map((l) => l.join('')),
+          { maxLength: 12 },
+        ),
         fc.nat(),
         (delim, rawLines, seed) => {
           const data = b(rawLines.join(delim) + delim);

@@ -6,12 +6,7 @@
  * buffer.split(delimiter)` does) would count ~N²/2 for an N-byte frame in
  * one-byte chunks, and its counts would quadruple, not double, from N to 2N.
  */
-import {
-  Int32StringReceiver,
-  LineOnlyReceiver,
-  LineReceiver,
-  NetstringReceiver,
-} from '../../src/framing';
+import { Int32StringReceiver, LineOnlyReceiver, LineReceiver, NetstringReceiver } from '../../src/framing';
 import { framingCounters } from '../../src/framing/byte-queue';
 import type { Protocol } from '../../src/protocol/protocol';
 import { StringTransport } from '../../src/testing';
@@ -105,15 +100,23 @@ function streamOfLines(lineText: string, total: number) {
     chunks += 1;
   }
   return {
-    total, chunks, frames: p.frames, lengths: [...lengths],
-    scanned: framingCounters.scanned, copied: framingCounters.copied,
+    total,
+    chunks,
+    frames: p.frames,
+    lengths: [...lengths],
+    scanned: framingCounters.scanned,
+    copied: framingCounters.copied,
   };
 }
 
 describe('framing work is linear in the bytes received', () => {
   it.each([
     ['LineReceiver, CRLF', () => new Lines(), (n: number) => oneLine(n, '\r\n')],
-    ['LineReceiver, 4-byte delimiter', () => Object.assign(new Lines(), { delimiter: Buffer.from('\r\n\r\n') }), (n: number) => oneLine(n, '\r\n\r\n')],
+    [
+      'LineReceiver, 4-byte delimiter',
+      () => Object.assign(new Lines(), { delimiter: Buffer.from('\r\n\r\n') }),
+      (n: number) => oneLine(n, '\r\n\r\n'),
+    ],
     ['LineOnlyReceiver, CRLF', () => new OnlyLines(), (n: number) => oneLine(n, '\r\n')],
   ])('%s: a 90 KB line in one-byte chunks is searched about once and copied exactly once', (_name, make, frame) => {
     const dlen = frame(0).length;

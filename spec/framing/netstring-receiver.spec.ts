@@ -90,16 +90,14 @@ describe('NetstringReceiver (Twisted NetstringReceiverTests)', () => {
     expect(proto.errors[0]!.message).toContain(message);
   });
 
-  it.each([
-    ['9999999999999999999999'],
-    ['abc'],
-    ['4:abcde'],
-    [`51:${'a'.repeat(50)}b,`],
-  ])('loses the connection on the illegal string %s fed one byte at a time', (input) => {
-    for (const c of oneByteChunks(b(input))) proto.dataReceived(c);
-    expect(transport.disconnecting).toBe(true);
-    expect(proto.brokenPeer).toBe(true);
-  });
+  it.each([['9999999999999999999999'], ['abc'], ['4:abcde'], [`51:${'a'.repeat(50)}b,`]])(
+    'loses the connection on the illegal string %s fed one byte at a time',
+    (input) => {
+      for (const c of oneByteChunks(b(input))) proto.dataReceived(c);
+      expect(transport.disconnecting).toBe(true);
+      expect(proto.brokenPeer).toBe(true);
+    },
+  );
 
   it('refuses an overlong length as soon as its digits exceed MAX_LENGTH, before any colon', () => {
     proto.dataReceived(b('5'));

@@ -40,9 +40,14 @@ describe('guardCall / guardResult', () => {
   it('hands a synchronous throw to the owner, named, and returns FAILED', () => {
     const owner = recorder();
     const err = new Boom('sync');
-    const r = guardCall(owner, 'dataReceived', () => {
-      throw err;
-    }, null);
+    const r = guardCall(
+      owner,
+      'dataReceived',
+      () => {
+        throw err;
+      },
+      null,
+    );
     expect(r).toBe(FAILED);
     expect(owner.seen).toEqual([[err, 'dataReceived']]);
   });
@@ -75,9 +80,16 @@ describe('guardCall / guardResult', () => {
           throw new Error('owner broke');
         },
       };
-      expect(() => guardCall(owner, 'cb', () => {
-        throw new Boom('first');
-      }, null)).not.toThrow();
+      expect(() =>
+        guardCall(
+          owner,
+          'cb',
+          () => {
+            throw new Boom('first');
+          },
+          null,
+        ),
+      ).not.toThrow();
     } finally {
       stop();
     }
@@ -100,7 +112,9 @@ describe('protocol callbacks on a real reactor: a rejection ends the connection 
   });
   afterEach(() => stop());
 
-  async function serve(P: new () => Protocol): Promise<{ client: RecordingProtocol; server: Protocol & { lostWith?: Signal<Failure> } }> {
+  async function serve(
+    P: new () => Protocol,
+  ): Promise<{ client: RecordingProtocol; server: Protocol & { lostWith?: Signal<Failure> } }> {
     const sf = new RecordingServerFactory(P as unknown as typeof RecordingProtocol);
     const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
     const cf = new RecordingClientFactory(RecordingProtocol);

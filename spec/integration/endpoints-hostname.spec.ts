@@ -9,7 +9,14 @@ import type { IListeningPort } from '../../src/interfaces/connector';
 import type { IClientFactory } from '../../src/interfaces/protocol';
 import type { ConnectTCPOptions } from '../../src/interfaces/tcp';
 import { Factory } from '../../src/protocol/factory';
-import { closePort, Collector, EchoFactory, startReactor, type TCPReactorUnderTest, unusedPort } from '../endpoints/integration-helpers';
+import {
+  closePort,
+  Collector,
+  EchoFactory,
+  startReactor,
+  type TCPReactorUnderTest,
+  unusedPort,
+} from '../endpoints/integration-helpers';
 
 let reactor: TCPReactorUnderTest;
 let stopReactor: () => Promise<void>;
@@ -48,7 +55,7 @@ async function listenOnIPv4Loopback(): Promise<number> {
 }
 
 describe('HostnameEndpoint on the loopback interface', () => {
-  it("falls back from a refused ::1 to 127.0.0.1 at once, without waiting out the attempt delay", async () => {
+  it('falls back from a refused ::1 to 127.0.0.1 at once, without waiting out the attempt delay', async () => {
     const portNumber = await listenOnIPv4Loopback();
     const { attempts, tcp } = recordingReactor();
     // An attempt delay far beyond the test timeout: only "a failed attempt

@@ -71,9 +71,9 @@ describe('endpoint strings with real sockets', () => {
 
   it('a string-built client to a closed port fails with ConnectionRefusedError', async () => {
     const closed = await unusedPort('127.0.0.1');
-    await expect(clientFromString(reactor, `tcp:127.0.0.1:${closed}`).connect(Factory.forProtocol(Collector))).rejects.toBeInstanceOf(
-      ConnectionRefusedError,
-    );
+    await expect(
+      clientFromString(reactor, `tcp:127.0.0.1:${closed}`).connect(Factory.forProtocol(Collector)),
+    ).rejects.toBeInstanceOf(ConnectionRefusedError);
   });
 
   it("'tcp6:' strings with an escaped ::1 listen and connect (CannotListenError without IPv6)", async () => {
@@ -86,7 +86,9 @@ describe('endpoint strings with real sockets', () => {
     const port = await listening;
     ports.push(port);
     const portNumber = (port.getHost() as IPv6Address).port;
-    const proto = await clientFromString(reactor, `tcp6:\\:\\:1:${portNumber}`).connect<Collector>(Factory.forProtocol(Collector));
+    const proto = await clientFromString(reactor, `tcp6:\\:\\:1:${portNumber}`).connect<Collector>(
+      Factory.forProtocol(Collector),
+    );
     expect(await echoOnce(proto, 'v6')).toBe('v6');
     proto.transport!.loseConnection();
     await proto.closed;

@@ -4,7 +4,13 @@
 import { IPv4Address, IPv6Address } from '../../src/address';
 import { TCP4ClientEndpoint, TCP4ServerEndpoint, TCP6ClientEndpoint, TCP6ServerEndpoint } from '../../src/endpoints';
 import { Deferred } from '../../src/defer/deferred';
-import { CannotListenError, ConnectingCancelledError, ConnectionDone, ConnectionRefusedError, NoProtocol } from '../../src/errors';
+import {
+  CannotListenError,
+  ConnectingCancelledError,
+  ConnectionDone,
+  ConnectionRefusedError,
+  NoProtocol,
+} from '../../src/errors';
 import { captureLogEvents } from '../../src/logger';
 import type { IListeningPort } from '../../src/interfaces/connector';
 import { ClientFactory, Factory } from '../../src/protocol/factory';
@@ -79,9 +85,9 @@ describe('TCP4ServerEndpoint and TCP4ClientEndpoint on 127.0.0.1', () => {
 
   it('fails with ConnectionRefusedError when nothing listens', async () => {
     const closed = await unusedPort('127.0.0.1');
-    await expect(new TCP4ClientEndpoint(reactor, '127.0.0.1', closed).connect(Factory.forProtocol(Collector))).rejects.toBeInstanceOf(
-      ConnectionRefusedError,
-    );
+    await expect(
+      new TCP4ClientEndpoint(reactor, '127.0.0.1', closed).connect(Factory.forProtocol(Collector)),
+    ).rejects.toBeInstanceOf(ConnectionRefusedError);
   });
 
   it('fails listen() with CannotListenError when the port is taken', async () => {
@@ -156,7 +162,9 @@ describe('TCP4ServerEndpoint and TCP4ClientEndpoint on 127.0.0.1', () => {
     expect(err).toBeInstanceOf(ConnectingCancelledError);
     expect((err as ConnectingCancelledError).address).toEqual(new IPv4Address('TCP', '127.0.0.1', portNumber));
     // A later connection proves the server is reachable and saw nothing from the cancelled one.
-    const proto = await new TCP4ClientEndpoint(reactor, '127.0.0.1', portNumber).connect<Collector>(Factory.forProtocol(Collector));
+    const proto = await new TCP4ClientEndpoint(reactor, '127.0.0.1', portNumber).connect<Collector>(
+      Factory.forProtocol(Collector),
+    );
     proto.transport!.write(Buffer.from('x'));
     await proto.waitFor(1);
     expect(serverFactory.accepted).toBe(1);
@@ -191,7 +199,9 @@ describe('TCP6ServerEndpoint and TCP6ClientEndpoint on ::1', () => {
     const v6 = await ipv6LoopbackAvailable();
     if (!v6) {
       // Without IPv6 the name has no usable address: the lookup fails, not the connect.
-      const d = new TCP6ClientEndpoint(reactor, 'v6.test', 1, { resolver: () => ['127.0.0.1'] }).connect(Factory.forProtocol(Collector));
+      const d = new TCP6ClientEndpoint(reactor, 'v6.test', 1, { resolver: () => ['127.0.0.1'] }).connect(
+        Factory.forProtocol(Collector),
+      );
       await expect(d).rejects.toThrow(/IPv6/);
       return;
     }

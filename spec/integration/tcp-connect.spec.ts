@@ -192,7 +192,9 @@ describe.each(CLIENT_MODES)('connectTCP (integration, client: %s)', (mode) => {
     h.r.connectTCP('127.0.0.1', port.getHost().port, f, { bindAddress: 'not an address' });
     const reason = await within(f.failed);
     expect(reason.value).toBeInstanceOf(ConnectBindError);
-    expect((reason.value as Error).message).toBe("Couldn't bind not an address: TypeError [ERR_INVALID_IP_ADDRESS]: Invalid IP address: not an address");
+    expect((reason.value as Error).message).toBe(
+      "Couldn't bind not an address: TypeError [ERR_INVALID_IP_ADDRESS]: Invalid IP address: not an address",
+    );
     expect(((reason.value as Error).cause as NodeJS.ErrnoException).code).toBe('ERR_INVALID_IP_ADDRESS');
   });
 

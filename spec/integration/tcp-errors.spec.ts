@@ -8,7 +8,16 @@ import { ConnectionDone } from '../../src/errors';
 import type { LogEvent } from '../../src/logger';
 import { captureLogEvents } from '../../src/logger';
 import type { Port } from '../../src/tcp';
-import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, until, useReactor, within, TRANSPORT_MODES, useTransportMode } from '../tcp/harness';
+import {
+  RecordingClientFactory,
+  RecordingProtocol,
+  RecordingServerFactory,
+  until,
+  useReactor,
+  within,
+  TRANSPORT_MODES,
+  useTransportMode,
+} from '../tcp/harness';
 
 class Boom extends Error {}
 
@@ -19,7 +28,14 @@ class Echo extends RecordingProtocol {
   }
 }
 
-type Hook = 'connectionMade' | 'dataReceived' | 'connectionLost' | 'readConnectionLost' | 'writeConnectionLost' | 'pauseWriting' | 'resumeWriting';
+type Hook =
+  | 'connectionMade'
+  | 'dataReceived'
+  | 'connectionLost'
+  | 'readConnectionLost'
+  | 'writeConnectionLost'
+  | 'pauseWriting'
+  | 'resumeWriting';
 
 /**
  * Echoes; the instance built for the `victim`-th connection (0-based) also

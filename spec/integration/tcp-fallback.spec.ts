@@ -10,7 +10,16 @@ import { ConnectionAborted, ConnectionDone, ConnectionLost } from '../../src/err
 import { BufferedProtocol } from '../../src/protocol';
 import type { Port } from '../../src/tcp';
 import { _setBindings, bindings } from '../../src/tcp/bindings';
-import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, Signal, loopTurns, until, useReactor, within } from '../tcp/harness';
+import {
+  RecordingClientFactory,
+  RecordingProtocol,
+  RecordingServerFactory,
+  Signal,
+  loopTurns,
+  until,
+  useReactor,
+  within,
+} from '../tcp/harness';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -24,7 +33,9 @@ describe('accepted connections without the private binding (integration)', () =>
     _setBindings(true);
   });
 
-  async function listening<P extends RecordingProtocol>(proto: new () => P): Promise<{ sf: RecordingServerFactory<P>; port: Port }> {
+  async function listening<P extends RecordingProtocol>(
+    proto: new () => P,
+  ): Promise<{ sf: RecordingServerFactory<P>; port: Port }> {
     const sf = new RecordingServerFactory<P>(proto);
     const port = h.r.listenTCP(0, sf, { interface: '127.0.0.1' });
     expect(port.getHost().port).toBeGreaterThan(0);

@@ -199,7 +199,11 @@ describe.each(TRANSPORT_MODES)('TCP flow control (integration, %s)', (mode) => {
     it('stops the producer on connectionLost, and stops one registered on a closed transport at once', async () => {
       const { client, server } = await pair(RecordingProtocol, RecordingProtocol);
       const stopped: string[] = [];
-      const p = (name: string): IPushProducer => ({ pauseProducing() {}, resumeProducing() {}, stopProducing: () => stopped.push(name) });
+      const p = (name: string): IPushProducer => ({
+        pauseProducing() {},
+        resumeProducing() {},
+        stopProducing: () => stopped.push(name),
+      });
       conn(server).registerProducer(p('first'), true);
       client.transport!.abortConnection();
       await within(server.lost);
@@ -215,7 +219,11 @@ describe.each(TRANSPORT_MODES)('TCP flow control (integration, %s)', (mode) => {
       const t = conn(server);
       const calls: string[] = [];
       t.registerProducer(
-        { pauseProducing: () => calls.push('pause'), resumeProducing: () => calls.push('resume'), stopProducing: () => calls.push('stop') },
+        {
+          pauseProducing: () => calls.push('pause'),
+          resumeProducing: () => calls.push('resume'),
+          stopProducing: () => calls.push('stop'),
+        },
         true,
       );
       t.write(Buffer.from('before'));

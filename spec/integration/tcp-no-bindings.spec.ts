@@ -14,7 +14,11 @@ const FIXTURES = join(__dirname, 'fixtures');
 // Node 23 renamed --experimental-permission to --permission (24 refuses the old name).
 const PERMISSION_FLAG = Number(process.versions.node.split('.')[0]) >= 23 ? '--permission' : '--experimental-permission';
 
-async function run(nodeArgs: string[], fixture: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+async function run(
+  nodeArgs: string[],
+  fixture: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; out: string; err: string }> {
   // This suite may itself run under test:nobindings: each child chooses its own conditions.
   const childEnv = { ...process.env };
   delete childEnv.NODE_OPTIONS;
@@ -45,7 +49,10 @@ describe("the README's first program without Node's private bindings (child proc
   jest.setTimeout(30_000);
 
   it.each([
-    ['the permission model (--permission, --experimental-permission before Node 23)', [PERMISSION_FLAG, '--allow-fs-read=*', '--allow-child-process', '--allow-worker']],
+    [
+      'the permission model (--permission, --experimental-permission before Node 23)',
+      [PERMISSION_FLAG, '--allow-fs-read=*', '--allow-child-process', '--allow-worker'],
+    ],
     ['--pending-deprecation --throw-deprecation', ['--pending-deprecation', '--throw-deprecation']],
     ['process.binding removed (.ci/no-bindings.js)', ['--require', join(ROOT, '.ci', 'no-bindings.js')]],
     ['process.binding throwing', ['--require', join(FIXTURES, 'throwing-binding-preload.js')]],

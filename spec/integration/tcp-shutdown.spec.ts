@@ -9,7 +9,17 @@ import { ConnectError, ConnectionLost } from '../../src/errors';
 import { Reactor } from '../../src/reactor';
 import { Deferred } from '../../src/defer/deferred';
 import type { Client } from '../../src/tcp';
-import { RecordingClientFactory, RecordingProtocol, RecordingServerFactory, blackHole, loopTurns, until, within, TRANSPORT_MODES, useTransportMode } from '../tcp/harness';
+import {
+  RecordingClientFactory,
+  RecordingProtocol,
+  RecordingServerFactory,
+  blackHole,
+  loopTurns,
+  until,
+  within,
+  TRANSPORT_MODES,
+  useTransportMode,
+} from '../tcp/harness';
 
 describe.each(TRANSPORT_MODES)('reactor.stop() with TCP connections (integration, %s)', (mode) => {
   useTransportMode(mode);

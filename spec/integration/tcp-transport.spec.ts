@@ -62,31 +62,34 @@ describe.each(TRANSPORT_MODES)('TCP transport (integration, %s)', (mode) => {
   it.each([
     ['server to client', 'server'],
     ['client to server', 'client'],
-  ])('delivers every byte written before loseConnection (8 MiB, %s), then ConnectionDone on both sides', async (_what, writer) => {
-    const payload = pattern(8 * 1024 * 1024 + 123);
-    class Writer extends RecordingProtocol {
-      override connectionMade(): void {
-        super.connectionMade();
-        for (let off = 0; off < payload.length; off += 65536) this.transport!.write(payload.subarray(off, off + 65536));
-        this.transport!.loseConnection();
-        expect(this.transport!.disconnecting).toBe(true);
-        // Written after loseConnection, while the buffer drains: sent too (Twisted).
-        this.transport!.write(Buffer.from('late'));
+  ])(
+    'delivers every byte written before loseConnection (8 MiB, %s), then ConnectionDone on both sides',
+    async (_what, writer) => {
+      const payload = pattern(8 * 1024 * 1024 + 123);
+      class Writer extends RecordingProtocol {
+        override connectionMade(): void {
+          super.connectionMade();
+          for (let off = 0; off < payload.length; off += 65536) this.transport!.write(payload.subarray(off, off + 65536));
+          this.transport!.loseConnection();
+          expect(this.transport!.disconnecting).toBe(true);
+          // Written after loseConnection, while the buffer drains: sent too (Twisted).
+          this.transport!.write(Buffer.from('late'));
+        }
       }
-    }
-    server = listen(writer === 'server' ? Writer : RecordingProtocol);
-    const { f } = connect(writer === 'client' ? Writer : RecordingProtocol);
-    const sp = await within(server.built);
-    const cp = await clientProtocol(f);
-    const receiver = writer === 'server' ? cp : sp;
-    const [r1, r2] = await within(Promise.all([cp.lost, sp.lost]), 20000);
-    expect(r1.value).toBeInstanceOf(ConnectionDone);
-    expect(r2.value).toBeInstanceOf(ConnectionDone);
-    const got = receiver.data();
-    const expected = Buffer.concat([payload, Buffer.from('late')]);
-    expect(got.length).toBe(expected.length);
-    expect(sha(got)).toBe(sha(expected));
-  });
+      server = listen(writer === 'server' ? Writer : RecordingProtocol);
+      const { f } = connect(writer === 'client' ? Writer : RecordingProtocol);
+      const sp = await within(server.built);
+      const cp = await clientProtocol(f);
+      const receiver = writer === 'server' ? cp : sp;
+      const [r1, r2] = await within(Promise.all([cp.lost, sp.lost]), 20000);
+      expect(r1.value).toBeInstanceOf(ConnectionDone);
+      expect(r2.value).toBeInstanceOf(ConnectionDone);
+      const got = receiver.data();
+      const expected = Buffer.concat([payload, Buffer.from('late')]);
+      expect(got.length).toBe(expected.length);
+      expect(sha(got)).toBe(sha(expected));
+    },
+  );
 
   it('abortConnection drops the buffer, resets the peer and reports ConnectionAborted exactly once', async () => {
     server = listen(RecordingProtocol);
@@ -165,7 +168,13 @@ describe.each(TRANSPORT_MODES)('TCP transport (integration, %s)', (mode) => {
     expect(sr.value).toBeInstanceOf(ConnectionDone);
     expect(cr.value).toBeInstanceOf(ConnectionDone);
     expect(sp.events.map((e) => e[0])).toEqual(['connectionMade', 'dataReceived', 'readConnectionLost', 'connectionLost']);
-    expect(cp.events.map((e) => e[0])).toEqual(['connectionMade', 'writeConnectionLost', 'dataReceived', 'readConnectionLost', 'connectionLost']);
+    expect(cp.events.map((e) => e[0])).toEqual([
+      'connectionMade',
+      'writeConnectionLost',
+      'dataReceived',
+      'readConnectionLost',
+      'connectionLost',
+    ]);
     expect(cp.data().toString()).toBe('got request');
   });
 

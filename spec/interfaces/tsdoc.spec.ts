@@ -20,7 +20,11 @@ const FILES = fs
 function tsdoc(node: ts.Node): string {
   const docs = (node as { jsDoc?: ts.JSDoc[] }).jsDoc ?? [];
   return docs
-    .map((d) => [ts.getTextOfJSDocComment(d.comment) ?? '', ...(d.tags ?? []).map((t) => ts.getTextOfJSDocComment(t.comment) ?? '')].join(' '))
+    .map((d) =>
+      [ts.getTextOfJSDocComment(d.comment) ?? '', ...(d.tags ?? []).map((t) => ts.getTextOfJSDocComment(t.comment) ?? '')].join(
+        ' ',
+      ),
+    )
     .join(' ')
     .trim();
 }
@@ -41,12 +45,15 @@ interface Contract {
 
 const CONTRACTS: Contract[] = FILES.flatMap((file) => {
   const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
-  return source.statements.filter(ts.isInterfaceDeclaration).filter((d) => d.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) === true).map((d) => ({
-    name: d.name.text,
-    file: path.basename(file),
-    documented: tsdoc(d) !== '',
-    members: d.members.map((m) => ({ name: memberName(m, source), documented: tsdoc(m) !== '' })),
-  }));
+  return source.statements
+    .filter(ts.isInterfaceDeclaration)
+    .filter((d) => d.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) === true)
+    .map((d) => ({
+      name: d.name.text,
+      file: path.basename(file),
+      documented: tsdoc(d) !== '',
+      members: d.members.map((m) => ({ name: memberName(m, source), documented: tsdoc(m) !== '' })),
+    }));
 });
 
 describe('the I* contracts in src/interfaces', () => {

@@ -55,7 +55,9 @@ describe('native/install.js', () => {
       expect(r.stderr).toMatch(/torsion: the native addon was not built: node-gyp (rebuild exited with status|was not found)/);
       expect(r.stderr).toContain('npm rebuild torsion');
       expect(fs.existsSync(path.join(dir, 'build', 'Release', 'torsion_native.node'))).toBe(false);
-      expect(fs.readFileSync(path.join(dir, 'build', 'torsion_native.failed'), 'utf8')).toMatch(/^node-gyp (rebuild exited|was not found)/);
+      expect(fs.readFileSync(path.join(dir, 'build', 'torsion_native.failed'), 'utf8')).toMatch(
+        /^node-gyp (rebuild exited|was not found)/,
+      );
 
       const strict = spawnSync(process.execPath, [path.join(dir, 'native', 'install.js'), '--strict'], {
         cwd: dir,

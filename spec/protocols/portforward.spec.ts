@@ -118,9 +118,17 @@ describe.each(TRANSPORT_MODES)('port forwarder (%s)', (mode) => {
         const t = this.transport!;
         const producer = {
           paused: false,
-          pauseProducing(): void { this.paused = true; pauses++; },
-          resumeProducing(): void { this.paused = false; pump(); },
-          stopProducing(): void { off = data.length; },
+          pauseProducing(): void {
+            this.paused = true;
+            pauses++;
+          },
+          resumeProducing(): void {
+            this.paused = false;
+            pump();
+          },
+          stopProducing(): void {
+            off = data.length;
+          },
         };
         const pump = (): void => {
           while (!producer.paused && off < data.length) {

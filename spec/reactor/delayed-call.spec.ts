@@ -74,13 +74,17 @@ describe('DelayedCall', () => {
   it('cancelling a call from inside its own function throws AlreadyCalled', () => {
     const { q, advance } = fakeQueue();
     const errors: unknown[] = [];
-    const call: DelayedCall = q.callLater(0, () => {
-      try {
-        call.cancel();
-      } catch (err) {
-        errors.push(err);
-      }
-    }, null);
+    const call: DelayedCall = q.callLater(
+      0,
+      () => {
+        try {
+          call.cancel();
+        } catch (err) {
+          errors.push(err);
+        }
+      },
+      null,
+    );
     advance(0);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(AlreadyCalled);
@@ -89,15 +93,23 @@ describe('DelayedCall', () => {
   it('cancelling a call from a later call throws AlreadyCalled', () => {
     const { q, advance } = fakeQueue();
     const errors: unknown[] = [];
-    const call = q.callLater(0, () => {
-      q.callLater(0, () => {
-        try {
-          call.cancel();
-        } catch (err) {
-          errors.push(err);
-        }
-      }, null);
-    }, null);
+    const call = q.callLater(
+      0,
+      () => {
+        q.callLater(
+          0,
+          () => {
+            try {
+              call.cancel();
+            } catch (err) {
+              errors.push(err);
+            }
+          },
+          null,
+        );
+      },
+      null,
+    );
     advance(0);
     advance(0);
     expect(errors.map((e) => (e as Error).constructor)).toEqual([AlreadyCalled]);

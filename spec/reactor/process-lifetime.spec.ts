@@ -59,25 +59,28 @@ function startChild(fixture: string): Child {
 }
 
 describe('the global reactor and signals', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s turns into a clean stop: shutdown triggers run and the process exits with 0', async (signal) => {
-    const child = startChild('run-until-signal.ts');
-    await child.waitFor('running');
-    // Nothing is scheduled, yet the running reactor keeps the process alive:
-    // a loop without work would have ended at once after 'running' (the child
-    // reports it as 'loop empty', from 'beforeExit'), long before this signal.
-    expect(child.lines).toEqual(['running']);
-    child.proc.kill(signal);
-    const { code, signal: killedBy } = await child.exited;
-    expect({ code, killedBy }).toEqual({ code: 0, killedBy: null });
-    expect(child.lines).toEqual([
-      'running',
-      'before shutdown',
-      'during shutdown',
-      'after shutdown',
-      `run resolved (stopped by ${signal})`,
-      'loop empty',
-    ]);
-  });
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s turns into a clean stop: shutdown triggers run and the process exits with 0',
+    async (signal) => {
+      const child = startChild('run-until-signal.ts');
+      await child.waitFor('running');
+      // Nothing is scheduled, yet the running reactor keeps the process alive:
+      // a loop without work would have ended at once after 'running' (the child
+      // reports it as 'loop empty', from 'beforeExit'), long before this signal.
+      expect(child.lines).toEqual(['running']);
+      child.proc.kill(signal);
+      const { code, signal: killedBy } = await child.exited;
+      expect({ code, killedBy }).toEqual({ code: 0, killedBy: null });
+      expect(child.lines).toEqual([
+        'running',
+        'before shutdown',
+        'during shutdown',
+        'after shutdown',
+        `run resolved (stopped by ${signal})`,
+        'loop empty',
+      ]);
+    },
+  );
 });
 
 describe('after stop()', () => {

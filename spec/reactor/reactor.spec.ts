@@ -346,7 +346,14 @@ describe('delayed calls on a running reactor', () => {
       timers.delete(name);
       check();
     };
-    for (const [name, when] of [['a', 35], ['b', 20], ['c', 30], ['d', 29], ['e', 25], ['f', 26]] as const) {
+    for (const [name, when] of [
+      ['a', 35],
+      ['b', 20],
+      ['c', 30],
+      ['d', 29],
+      ['e', 25],
+      ['f', 26],
+    ] as const) {
       timers.set(name, reactor.callLater(when * 0.001, fire, name));
     }
     const d = timers.get('d');
@@ -447,7 +454,9 @@ describe('shutdown disconnects', () => {
     reactor.callWhenRunning(() => reactor.stop());
     await runReactor(reactor);
     expect(ok.lost).toHaveLength(1);
-    expect(logged.filter((e) => (e.failure?.value as Error | undefined)?.message === 'simulated connectionLost error')).toHaveLength(1);
+    expect(
+      logged.filter((e) => (e.failure?.value as Error | undefined)?.message === 'simulated connectionLost error'),
+    ).toHaveLength(1);
   });
 });
 

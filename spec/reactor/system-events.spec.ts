@@ -86,7 +86,7 @@ describe('triggers that return Deferreds or Promises', () => {
     expect(seen).toEqual(['during']);
   });
 
-  it('still runs the remaining before triggers when one fires an earlier trigger\'s Deferred', () => {
+  it("still runs the remaining before triggers when one fires an earlier trigger's Deferred", () => {
     const seen: string[] = [];
     const first = new Deferred<null>();
     const second = new Deferred<null>();
@@ -103,7 +103,7 @@ describe('triggers that return Deferreds or Promises', () => {
     expect(seen).toEqual(['before', 'during']);
   });
 
-  it('passes a waited-for Deferred\'s result on down its own chain', () => {
+  it("passes a waited-for Deferred's result on down its own chain", () => {
     const d = new Deferred<number>();
     const got: number[] = [];
     reactor.addSystemEventTrigger('before', 'test', () => d);
@@ -207,7 +207,7 @@ describe('removeSystemEventTrigger', () => {
     expect(() => reactor.removeSystemEventTrigger({ eventType: 'test', phase: 'during' })).toThrow(TypeError);
   });
 
-  it('an id of another reactor\'s event that this one never saw throws RangeError', () => {
+  it("an id of another reactor's event that this one never saw throws RangeError", () => {
     const other = new Reactor();
     const id = other.addSystemEventTrigger('during', 'only-there', () => undefined);
     expect(() => reactor.removeSystemEventTrigger(id)).toThrow(RangeError);

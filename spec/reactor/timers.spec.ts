@@ -60,10 +60,14 @@ describe('TimerQueue ordering', () => {
   it('defers a call scheduled during a pass to the next pass, even with delay 0', () => {
     const { q, advance } = fakeQueue();
     const seen: string[] = [];
-    q.callLater(0, () => {
-      seen.push('first');
-      q.callLater(0, () => seen.push('scheduled during the pass'), null);
-    }, null);
+    q.callLater(
+      0,
+      () => {
+        seen.push('first');
+        q.callLater(0, () => seen.push('scheduled during the pass'), null);
+      },
+      null,
+    );
     q.callLater(0, () => seen.push('second'), null);
     advance(0);
     expect(seen).toEqual(['first', 'second']);
@@ -75,10 +79,14 @@ describe('TimerQueue ordering', () => {
     const { q, advance } = fakeQueue();
     const seen: string[] = [];
     q.callLater(0.25, () => seen.push('older, other bucket'), null);
-    q.callLater(0, () => {
-      seen.push('spawner');
-      q.callLater(0, () => seen.push('spawned'), null);
-    }, null);
+    q.callLater(
+      0,
+      () => {
+        seen.push('spawner');
+        q.callLater(0, () => seen.push('spawned'), null);
+      },
+      null,
+    );
     advance(0.25);
     expect(seen).toEqual(['spawner', 'older, other bucket']);
     advance(0);
@@ -159,7 +167,7 @@ describe('TimerQueue one-off delays', () => {
 });
 
 describe('TimerQueue chunk reuse', () => {
-  it('a second wave of calls reuses the first wave\'s storage without seeing its functions or arguments', () => {
+  it("a second wave of calls reuses the first wave's storage without seeing its functions or arguments", () => {
     const { q, advance } = fakeQueue();
     const first: unknown[][] = [];
     for (let i = 0; i < 3000; i++) q.callLater(1, (...args: unknown[]) => first.push(args), [i]);
@@ -250,14 +258,18 @@ describe('TimerQueue moves and cancellations', () => {
     const { q, advance } = fakeQueue();
     let error: unknown;
     let calledInside: boolean | undefined;
-    const call: DelayedCall = q.callLater(0, () => {
-      calledInside = call.called;
-      try {
-        call.cancel();
-      } catch (err) {
-        error = err;
-      }
-    }, null);
+    const call: DelayedCall = q.callLater(
+      0,
+      () => {
+        calledInside = call.called;
+        try {
+          call.cancel();
+        } catch (err) {
+          error = err;
+        }
+      },
+      null,
+    );
     advance(0);
     expect(calledInside).toBe(true);
     expect(error).toBeInstanceOf(AlreadyCalled);
@@ -268,9 +280,13 @@ describe('TimerQueue moves and cancellations', () => {
     const [events, stop] = captureLogEvents();
     const seen: string[] = [];
     try {
-      q.callLater(0, function exploding() {
-        throw new Error('boom');
-      }, null);
+      q.callLater(
+        0,
+        function exploding() {
+          throw new Error('boom');
+        },
+        null,
+      );
       q.callLater(0, () => seen.push('after'), null);
       advance(0);
     } finally {
@@ -286,10 +302,14 @@ describe('TimerQueue moves and cancellations', () => {
   it('abandons the rest of a pass when stopped from a call', () => {
     const { q, advance } = fakeQueue();
     const seen: string[] = [];
-    q.callLater(0, () => {
-      seen.push('stopper');
-      q.stop();
-    }, null);
+    q.callLater(
+      0,
+      () => {
+        seen.push('stopper');
+        q.stop();
+      },
+      null,
+    );
     q.callLater(0, () => seen.push('later'), null);
     advance(0);
     expect(seen).toEqual(['stopper']);
@@ -367,13 +387,37 @@ type Op =
 
 const DELAYS = [0, 0.001, 0.25, 0.5, 1, 2.5];
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('schedule' as const), delay: fc.oneof(fc.constantFrom(...DELAYS), fc.double({ min: 0, max: 3, noNaN: true })), spawn: fc.boolean() }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant('schedule' as const),
+      delay: fc.oneof(fc.constantFrom(...DELAYS), fc.double({ min: 0, max: 3, noNaN: true })),
+      spawn: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('reset' as const), pick: fc.nat(), delay: fc.oneof(fc.constantFrom(...DELAYS), fc.double({ min: 0, max: 3, noNaN: true })) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('reset' as const),
+      pick: fc.nat(),
+      delay: fc.oneof(fc.constantFrom(...DELAYS), fc.double({ min: 0, max: 3, noNaN: true })),
+    }),
+  },
   // Bursts and mass cancellation push the dead slots past the compaction threshold.
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('burst' as const), count: fc.integer({ min: 10, max: 80 }), delay: fc.constantFrom(...DELAYS) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('burst' as const),
+      count: fc.integer({ min: 10, max: 80 }),
+      delay: fc.constantFrom(...DELAYS),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('cancelMost' as const) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('delay' as const), pick: fc.nat(), by: fc.constantFrom(-1, -0.25, 0, 0.25, 1) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('delay' as const), pick: fc.nat(), by: fc.constantFrom(-1, -0.25, 0, 0.25, 1) }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('advance' as const), by: fc.constantFrom(0, 0.001, 0.25, 0.5, 1, 3) }) },
 );
 
@@ -397,13 +441,24 @@ describe('TimerQueue against a reference model', () => {
         let nextId = 0;
         const schedule = (delay: number, spawn: boolean): void => {
           const id = nextId++;
-          const entry: ModelCall = { id, time: now() + delay, seq: seq++, active: true, spawn, call: null as unknown as DelayedCall };
-          entry.call = q.callLater(delay, () => {
-            ran.push(id);
-            entry.active = false;
-            // A call may schedule another one: it must wait for the next pass.
-            if (entry.spawn) schedule(0, false);
-          }, null);
+          const entry: ModelCall = {
+            id,
+            time: now() + delay,
+            seq: seq++,
+            active: true,
+            spawn,
+            call: null as unknown as DelayedCall,
+          };
+          entry.call = q.callLater(
+            delay,
+            () => {
+              ran.push(id);
+              entry.active = false;
+              // A call may schedule another one: it must wait for the next pass.
+              if (entry.spawn) schedule(0, false);
+            },
+            null,
+          );
           model.push(entry);
         };
         const active = (): ModelCall[] => model.filter((m) => m.active);

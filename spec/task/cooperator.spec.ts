@@ -85,7 +85,7 @@ describe('Cooperator', () => {
     if (w.outcome.state === 'failure') expect(w.outcome.failure.check(SchedulerStopped)).toBe(SchedulerStopped);
   });
 
-  it('an iterator that throws fails coiterate\'s Deferred with that error', () => {
+  it("an iterator that throws fails coiterate's Deferred with that error", () => {
     const clock = new Clock();
     const c = new Cooperator({ clock });
     // biome-ignore lint/correctness/useYield: an iterator whose first next() throws, as in Twisted's test
@@ -151,7 +151,12 @@ describe('Cooperator', () => {
         yield null;
       }
     }
-    const groups: unknown[][] = [['a', 'b', 'c'], [1, 2, 3], ['d', 'e', 'f'], [4, 5, 6]];
+    const groups: unknown[][] = [
+      ['a', 'b', 'c'],
+      [1, 2, 3],
+      ['d', 'e', 'f'],
+      [4, 5, 6],
+    ];
     const all = new DeferredList(groups.map((g) => c.coiterate(myiter(g))));
     const w = watch(all);
     for (let i = 0; i < 10 && w.outcome.state === 'pending'; i++) clock.advance(1);
@@ -282,7 +287,7 @@ describe('Cooperator', () => {
     expect(() => c.cooperate(42 as unknown as number[])).toThrow(TypeError);
   });
 
-  it('the errors are TorsionErrors in Twisted\'s hierarchy', () => {
+  it("the errors are TorsionErrors in Twisted's hierarchy", () => {
     expect(new TaskDone()).toBeInstanceOf(TaskFinished);
     expect(new TaskStopped()).toBeInstanceOf(TaskFinished);
     expect(new TaskFailed()).toBeInstanceOf(TaskFinished);
@@ -388,14 +393,20 @@ describe('CooperativeTask run states', () => {
     const results2: unknown[] = [];
     const final1: unknown[] = [];
     const final2: unknown[] = [];
-    task.whenDone().addCallback((r) => {
-      results1.push(r);
-      return 1;
-    }).addCallback((r) => final1.push(r));
-    task.whenDone().addCallback((r) => {
-      results2.push(r);
-      return 2;
-    }).addCallback((r) => final2.push(r));
+    task
+      .whenDone()
+      .addCallback((r) => {
+        results1.push(r);
+        return 1;
+      })
+      .addCallback((r) => final1.push(r));
+    task
+      .whenDone()
+      .addCallback((r) => {
+        results2.push(r);
+        return 2;
+      })
+      .addCallback((r) => final2.push(r));
     doStopNext = true;
     scheduler.pump();
     expect(results1).toEqual([iterator]);

@@ -10,10 +10,16 @@ describe('deferLater', () => {
     const results: [string, string][] = [];
     const flag = { flag: true };
     const clock = new Clock();
-    const d = deferLater(clock, 3, (foo: string, bar: string) => {
-      results.push([foo, bar]);
-      return flag;
-    }, 'foo', 'bar');
+    const d = deferLater(
+      clock,
+      3,
+      (foo: string, bar: string) => {
+        results.push([foo, bar]);
+        return flag;
+      },
+      'foo',
+      'bar',
+    );
     clock.advance(2);
     expect(results).toEqual([]);
     assertNoResult(d);

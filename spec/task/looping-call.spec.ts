@@ -14,7 +14,7 @@ function loop<A extends unknown[]>(clock: Clock, f: (...args: A) => unknown, ...
 }
 
 describe('LoopingCall', () => {
-  it("its default clock is the global reactor", () => {
+  it('its default clock is the global reactor', () => {
     expect(new LoopingCall(() => undefined).clock).toBe(reactor);
   });
 
@@ -156,7 +156,7 @@ describe('LoopingCall', () => {
     expect(clock.calls).toHaveLength(0);
   });
 
-  it('stop() while the function\'s Deferred is pending fires only once that Deferred completes', () => {
+  it("stop() while the function's Deferred is pending fires only once that Deferred completes", () => {
     const clock = new Clock();
     const pending = new Deferred<string>();
     const lc = loop(clock, () => pending);
@@ -191,9 +191,13 @@ describe('LoopingCall', () => {
 
   it('a function that throws fails the start() Deferred and stops the loop', () => {
     const clock = new Clock();
-    const lc = loop(clock, (x: string) => {
-      throw new TestException(x);
-    }, 'bar');
+    const lc = loop(
+      clock,
+      (x: string) => {
+        throw new TestException(x);
+      },
+      'bar',
+    );
     const d = lc.start(0.1);
     const f = failureResultOf(d);
     expect(f.check(TestException)).toBe(TestException);
@@ -298,7 +302,11 @@ describe('LoopingCall', () => {
       const interval = timespan / count;
       lc.start(interval, false);
       for (let i = 0; i < count; i++) clock.advance(interval);
-      const epsilon = timespan - Array(count).fill(interval).reduce((a, b) => a + b, 0);
+      const epsilon =
+        timespan -
+        Array(count)
+          .fill(interval)
+          .reduce((a, b) => a + b, 0);
       clock.advance(epsilon);
       expect(Math.abs(epsilon)).toBeGreaterThan(0); // the case is really inexact
       expect(clock.seconds()).toBeGreaterThanOrEqual(timespan);

@@ -39,7 +39,12 @@ class FakeReactor implements IReactorCore {
     else this.#whenRunning.push([fn as (...a: unknown[]) => unknown, args]);
     return undefined;
   }
-  addSystemEventTrigger<A extends unknown[]>(phase: EventPhase, eventType: string, fn: (...args: A) => unknown, ...args: A): TriggerId {
+  addSystemEventTrigger<A extends unknown[]>(
+    phase: EventPhase,
+    eventType: string,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): TriggerId {
     if (eventType !== 'shutdown' || phase === 'after') throw new Error(`FakeReactor: unsupported trigger ${phase} ${eventType}`);
     this.#shutdown[phase].push([fn as (...a: unknown[]) => unknown, args]);
     return { eventType, phase };
@@ -98,7 +103,10 @@ describe('react', () => {
   // coroutine; here: a Deferred-returning function and an async function.
   const styles = {
     deferred: <T>(body: (r: FakeReactor) => Deferred<T>) => body,
-    async: <T>(body: (r: FakeReactor) => Deferred<T>) => async (r: FakeReactor) => await body(r),
+    async:
+      <T>(body: (r: FakeReactor) => Deferred<T>) =>
+      async (r: FakeReactor) =>
+        await body(r),
   };
 
   for (const [style, wrap] of Object.entries(styles)) {
@@ -125,7 +133,13 @@ describe('react', () => {
 
       it('returns at once when the result has already fired', async () => {
         const r = new FakeReactor();
-        expect(await react(wrap(() => succeed(null)), [], r)).toBe(0);
+        expect(
+          await react(
+            wrap(() => succeed(null)),
+            [],
+            r,
+          ),
+        ).toBe(0);
         expect(r.seconds()).toBe(0);
       });
 
@@ -149,7 +163,11 @@ describe('react', () => {
 
       it('exits 1 and logs the failure when the result has already failed', async () => {
         const r = new FakeReactor();
-        const code = await react(wrap(() => fail(new ExpectedException())), [], r);
+        const code = await react(
+          wrap(() => fail(new ExpectedException())),
+          [],
+          r,
+        );
         expect(code).toBe(1);
         expect(r.seconds()).toBe(0);
         expect(mainErrors(events)).toHaveLength(1);
@@ -192,7 +210,13 @@ describe('react', () => {
 
       it('exits with the code of a SystemExit failure, without logging it', async () => {
         const r = new FakeReactor();
-        expect(await react(wrap(() => fail(new SystemExit(23))), [], r)).toBe(23);
+        expect(
+          await react(
+            wrap(() => fail(new SystemExit(23))),
+            [],
+            r,
+          ),
+        ).toBe(23);
         expect(process.exitCode).toBe(23);
         expect(mainErrors(events)).toHaveLength(0);
       });
@@ -293,9 +317,10 @@ describe('react', () => {
     it('exits 1 with the failure logged when main fails on a real Reactor', async () => {
       const r = new Reactor();
       const code = await react(
-        (reactor: Reactor) => deferLater(reactor, 0, () => {
-          throw new ExpectedException('late');
-        }),
+        (reactor: Reactor) =>
+          deferLater(reactor, 0, () => {
+            throw new ExpectedException('late');
+          }),
         [],
         r,
       );
@@ -348,7 +373,9 @@ describe('react', () => {
     const prelude = "const { react, deferLater, SystemExit } = require('./src/task');";
 
     it('the process exits by itself with code 0 after main succeeds', () => {
-      const child = runChild(`${prelude} react(async (reactor) => { await deferLater(reactor, 0.01); console.log('main done'); });`);
+      const child = runChild(
+        `${prelude} react(async (reactor) => { await deferLater(reactor, 0.01); console.log('main done'); });`,
+      );
       expect(child.error).toBeUndefined();
       expect(child.stdout).toContain('main done');
       expect(child.status).toBe(0);

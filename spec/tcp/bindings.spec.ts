@@ -20,7 +20,11 @@ function realBinder(): ((name: string) => unknown) | null {
 }
 
 /** tcp_wrap with its TCP class replaced by a subclass that overrides `method`. */
-function tcpWrapWith(real: (name: string) => unknown, method: string, impl: (this: Handle, orig: (...a: unknown[]) => unknown, ...args: unknown[]) => unknown) {
+function tcpWrapWith(
+  real: (name: string) => unknown,
+  method: string,
+  impl: (this: Handle, orig: (...a: unknown[]) => unknown, ...args: unknown[]) => unknown,
+) {
   const tcp = real('tcp_wrap') as Binding;
   class Patched extends tcp.TCP {}
   const orig = tcp.TCP.prototype[method] as (...a: unknown[]) => unknown;
@@ -68,7 +72,10 @@ maybe('the private bindings, self-tested on first use', () => {
       (out as { port: number }).port = 0;
       return err;
     });
-    expect(_reloadBindings(binder)).toMatchObject({ enabled: false, reason: expect.stringMatching(/^self-test: getsockname gave/) });
+    expect(_reloadBindings(binder)).toMatchObject({
+      enabled: false,
+      reason: expect.stringMatching(/^self-test: getsockname gave/),
+    });
     expect(allOff()).toEqual([true, true, true, true]);
   });
 
@@ -76,15 +83,23 @@ maybe('the private bindings, self-tested on first use', () => {
     expect(_reloadBindings(tcpWrapWith(real, 'bind', () => -22)).reason).toBe('self-test: bind(127.0.0.1, 0) returned -22');
     expect(allOff()).toEqual([true, true, true, true]);
     expect(_reloadBindings(tcpWrapWith(real, 'listen', () => -98)).reason).toBe('self-test: listen returned -98');
-    expect(_reloadBindings(tcpWrapWith(real, 'listen', () => { throw new Error('boom'); })).reason).toBe('self-test: threw Error: boom');
+    expect(
+      _reloadBindings(
+        tcpWrapWith(real, 'listen', () => {
+          throw new Error('boom');
+        }),
+      ).reason,
+    ).toBe('self-test: threw Error: boom');
     expect(allOff()).toEqual([true, true, true, true]);
   });
 
   it('turn the fast path off when tcp_wrap lacks what the fast path calls, or process.binding throws', () => {
     expect(_reloadBindings(() => ({})).enabled).toBe(false);
-    expect(_reloadBindings(() => {
-      throw new Error('denied');
-    }).reason).toBe('process.binding threw Error: denied');
+    expect(
+      _reloadBindings(() => {
+        throw new Error('denied');
+      }).reason,
+    ).toBe('process.binding threw Error: denied');
     expect(allOff()).toEqual([true, true, true, true]);
   });
 

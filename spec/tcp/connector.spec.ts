@@ -96,7 +96,14 @@ describe('Connector', () => {
     reactor.advance(0);
     const client = connector.transport as Client;
     connector.stopConnecting();
-    expect(factory.names()).toEqual(['doStart', 'startFactory', 'startedConnecting', 'clientConnectionFailed', 'doStop', 'stopFactory']);
+    expect(factory.names()).toEqual([
+      'doStart',
+      'startFactory',
+      'startedConnecting',
+      'clientConnectionFailed',
+      'doStop',
+      'stopFactory',
+    ]);
     const [, who, reason] = factory.events[3] as [string, unknown, Failure];
     expect(who).toBe(connector);
     expect(reason.value).toBeInstanceOf(UserError);
@@ -163,7 +170,13 @@ describe('Connector', () => {
     connector.stopConnecting();
     expect(connector.state).toBe('connecting');
     expect(connector.transport).not.toBe(first);
-    expect(factory.names()).toEqual(['doStart', 'startFactory', 'startedConnecting', 'clientConnectionFailed', 'startedConnecting']);
+    expect(factory.names()).toEqual([
+      'doStart',
+      'startFactory',
+      'startedConnecting',
+      'clientConnectionFailed',
+      'startedConnecting',
+    ]);
     connector.stopConnecting();
     expect(factory.names().slice(-3)).toEqual(['clientConnectionFailed', 'doStop', 'stopFactory']);
   });

@@ -8,7 +8,17 @@ import { ConnectionLost } from '../../src/errors';
 import type { Connection, Port } from '../../src/tcp';
 import { NativeStream, _setNativeStreams, nativeStreamsEnabled } from '../../src/tcp/native-stream';
 import { lingeringCount } from '../../src/tcp/socket';
-import { BINDINGS_OFF, ACCEPT_MODES, RecordingProtocol, RecordingServerFactory, Signal, until, useAcceptMode, useReactor, within } from './harness';
+import {
+  BINDINGS_OFF,
+  ACCEPT_MODES,
+  RecordingProtocol,
+  RecordingServerFactory,
+  Signal,
+  until,
+  useAcceptMode,
+  useReactor,
+  within,
+} from './harness';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 

@@ -180,7 +180,9 @@ describe('Port without the private binding (the public fallback: net._createServ
     expect(p.getHost().port).toBeGreaterThan(0);
     expect(p.fileno()).toBeGreaterThan(2);
     // Bound for real: the same port cannot be listened on again.
-    expect(() => listenTCP(reactor, p.getHost().port, new CountingFactory(), { interface: '127.0.0.1' })).toThrow(CannotListenError);
+    expect(() => listenTCP(reactor, p.getHost().port, new CountingFactory(), { interface: '127.0.0.1' })).toThrow(
+      CannotListenError,
+    );
   });
 
   it('throws CannotListenError synchronously for a port in use, without starting the factory', async () => {

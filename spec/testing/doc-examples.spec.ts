@@ -34,7 +34,10 @@ function examples(): Example[] {
     let m: RegExpExecArray | null;
     let i = 0;
     while ((m = re.exec(text)) !== null) {
-      const body = (m[1] ?? m[2]).split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n');
+      const body = (m[1] ?? m[2])
+        .split('\n')
+        .map((l) => l.replace(/^\s*\* ?/, ''))
+        .join('\n');
       const fence = /```ts\n([\s\S]*?)```/.exec(body);
       out.push({ name: `${file} #${++i}`, code: fence === null ? '' : fence[1] });
     }
@@ -91,7 +94,9 @@ describe.each(ALL.map((e) => [e.name, e] as const))('the doc example %s', (_name
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return src === null ? require(spec) : require(src);
     };
-    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
+    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+      ...args: string[]
+    ) => (...a: unknown[]) => Promise<void>;
     await new AsyncFunction('require', 'expect', 'exports', js)(req, expect, {});
   });
 });

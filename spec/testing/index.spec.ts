@@ -20,7 +20,14 @@ describe('torsion/testing', () => {
   });
 
   it('exports the iosim helpers and RaisingMemoryReactor', () => {
-    for (const name of ['IOPump', 'FakeTransport', 'connect', 'connectedServerAndClient', 'ConnectionCompleter', 'RaisingMemoryReactor']) {
+    for (const name of [
+      'IOPump',
+      'FakeTransport',
+      'connect',
+      'connectedServerAndClient',
+      'ConnectionCompleter',
+      'RaisingMemoryReactor',
+    ]) {
       expect(typeof (testing as Record<string, unknown>)[name]).toBe('function');
     }
   });

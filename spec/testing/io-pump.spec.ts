@@ -179,7 +179,15 @@ describe('connect / IOPump', () => {
 
     it('a close waits for a registered pull producer to unregister', () => {
       const { server, client, cio, pump } = pair();
-      const p = { calls: [] as string[], resumeProducing() { this.calls.push('resume'); }, stopProducing() { this.calls.push('stop'); } };
+      const p = {
+        calls: [] as string[],
+        resumeProducing() {
+          this.calls.push('resume');
+        },
+        stopProducing() {
+          this.calls.push('stop');
+        },
+      };
       cio.registerProducer(p, false);
       p.calls.length = 0;
       cio.loseConnection();

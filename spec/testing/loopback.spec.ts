@@ -4,12 +4,7 @@ import { ConnectionDone, ConnectionLost } from '../../src/errors';
 import type { IProtocol } from '../../src/interfaces/protocol';
 import { Protocol } from '../../src/protocol/protocol';
 import { Clock } from '../../src/task/clock';
-import {
-  LoopbackQueue,
-  collapsingPumpPolicy,
-  identityPumpPolicy,
-  loopbackAsync,
-} from '../../src/testing/loopback';
+import { LoopbackQueue, collapsingPumpPolicy, identityPumpPolicy, loopbackAsync } from '../../src/testing/loopback';
 import { Recorder } from './recorder';
 
 /** A tiny CRLF line protocol (the spec must not depend on the framing module). */
@@ -196,7 +191,7 @@ describe('loopbackAsync', () => {
     expect(wasReady).toBe(true);
   });
 
-  it('hands each side\'s queue and the other protocol to the pump policy, client first', async () => {
+  it("hands each side's queue and the other protocol to the pump policy, client first", async () => {
     const pumpCalls: [IProtocol, (string | null)[]][] = [];
     const dummyPolicy = (queue: LoopbackQueue, target: IProtocol) => {
       const items: (string | null)[] = [];

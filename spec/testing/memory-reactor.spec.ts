@@ -27,9 +27,7 @@ describe('MemoryReactor', () => {
     it('records { host, port, factory, timeout, bindAddress } with Twisted defaults', () => {
       const f = new RecordingClientFactory();
       reactor.connectTCP('test.example.com', 8321, f);
-      expect(reactor.tcpClients).toEqual([
-        { host: 'test.example.com', port: 8321, factory: f, timeout: 30, bindAddress: null },
-      ]);
+      expect(reactor.tcpClients).toEqual([{ host: 'test.example.com', port: 8321, factory: f, timeout: 30, bindAddress: null }]);
     });
 
     it('records the timeout and bindAddress it was given', () => {
@@ -109,9 +107,7 @@ describe('MemoryReactor', () => {
       const port = reactor.listenTCP(8242, new Factory());
       expect(port).toBeInstanceOf(FakePort);
       expect(port.getHost()).toEqual(new IPv4Address('TCP', '0.0.0.0', 8242));
-      expect(reactor.listenTCP(8242, new Factory(), { interface: '::1' }).getHost()).toEqual(
-        new IPv6Address('TCP', '::1', 8242),
-      );
+      expect(reactor.listenTCP(8242, new Factory(), { interface: '::1' }).getHost()).toEqual(new IPv6Address('TCP', '::1', 8242));
     });
 
     it('does not start the factory (as Twisted)', () => {
@@ -217,7 +213,9 @@ describe('MemoryReactor', () => {
     });
 
     it('resolve, fireSystemEvent and iterate throw an Error that says MemoryReactor does not do that', () => {
-      expect(() => reactor.resolve('example.com')).toThrow(/MemoryReactor does not resolve names; use a real Reactor or stub resolve/);
+      expect(() => reactor.resolve('example.com')).toThrow(
+        /MemoryReactor does not resolve names; use a real Reactor or stub resolve/,
+      );
       expect(() => reactor.fireSystemEvent('shutdown')).toThrow(/MemoryReactor does not fire system events/);
       expect(() => reactor.iterate()).toThrow(/MemoryReactor/);
     });

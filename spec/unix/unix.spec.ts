@@ -410,7 +410,6 @@ describe('UNIX socket arguments (checked at the call)', () => {
     );
     expect(() => h.r.listenUNIX(sock(), sf(), 'x' as never)).toThrow(TypeError);
   });
-
 });
 
 describe('FilesystemLock and isLocked', () => {

@@ -159,7 +159,11 @@ function decodeUtf8(buf: Buffer, errors: UnicodeErrors, final: boolean, codecNam
     if (errors === 'strict') {
       throw new UnicodeDecodeError(codecName, Buffer.from(buf.subarray(i, i + bad)), {
         message: `'${codecName}' codec can't decode byte 0x${buf[i].toString(16).padStart(2, '0')} in position ${i}: ${
-          n === -1 && (buf[i] < 0xc2 || buf[i] > 0xf4) ? 'invalid start byte' : i - n >= end ? 'unexpected end of data' : 'invalid continuation byte'
+          n === -1 && (buf[i] < 0xc2 || buf[i] > 0xf4)
+            ? 'invalid start byte'
+            : i - n >= end
+              ? 'unexpected end of data'
+              : 'invalid continuation byte'
         }`,
       });
     }
@@ -263,7 +267,10 @@ function decodeUtf16(buf: Buffer, le: boolean, errors: UnicodeErrors, codecName:
 /** Lone surrogates: an error under 'strict', U+FFFD under 'replace', dropped under 'ignore'. */
 function fixSurrogates(text: string, errors: UnicodeErrors, codecName: string, data: Buffer): string {
   if (wellFormed(text)) return text;
-  if (errors === 'strict') throw new UnicodeDecodeError(codecName, Buffer.from(data), { message: `'${codecName}' codec can't decode: illegal UTF-16 surrogate` });
+  if (errors === 'strict')
+    throw new UnicodeDecodeError(codecName, Buffer.from(data), {
+      message: `'${codecName}' codec can't decode: illegal UTF-16 surrogate`,
+    });
   return text.replace(LONE_SURROGATE, errors === 'replace' ? '\ufffd' : '');
 }
 
@@ -274,7 +281,10 @@ function decodeIconv(buf: Buffer, codec: Codec, errors: UnicodeErrors): string {
   const real = iconv.encode('\ufffd', codec.iconvName);
   const hasReal = real.length > 0 && !iconv.decode(real, codec.iconvName).includes('?') && buf.includes(real);
   if (hasReal) return text;
-  if (errors === 'strict') throw new UnicodeDecodeError(codec.name, Buffer.from(buf), { message: `'${codec.name}' codec can't decode ${buf.length} byte(s)` });
+  if (errors === 'strict')
+    throw new UnicodeDecodeError(codec.name, Buffer.from(buf), {
+      message: `'${codec.name}' codec can't decode ${buf.length} byte(s)`,
+    });
   return errors === 'replace' ? text : text.replace(/\ufffd/g, '');
 }
 

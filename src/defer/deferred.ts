@@ -237,7 +237,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * covers only the callbacks added before this call.
    * @returns this Deferred.
    */
-  addTimeout(seconds: number, clock: IReactorTime, onTimeoutCancel?: ((result: unknown, timeout: number) => unknown) | null): Deferred<T> {
+  addTimeout(
+    seconds: number,
+    clock: IReactorTime,
+    onTimeoutCancel?: ((result: unknown, timeout: number) => unknown) | null,
+  ): Deferred<T> {
     checkDelay('seconds', seconds);
     if (clock == null || typeof clock.callLater !== 'function') {
       throw new ArgTypeError(`clock must be an IReactorTime (with callLater), got ${describe(clock)}`);
@@ -326,7 +330,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           current.#running = false;
           if (out instanceof Deferred) {
             if (out === current) {
-              current.#result = new Failure(new ArgTypeError('A callback returned the Deferred it was added to; that would wait forever'));
+              current.#result = new Failure(
+                new ArgTypeError('A callback returned the Deferred it was added to; that would wait forever'),
+              );
               continue;
             }
             if (!out.#called || out.#paused > 0 || out.#result instanceof Deferred) {

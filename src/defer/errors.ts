@@ -17,7 +17,10 @@ export class CancelledError extends TorsionError {
 /** `callback()`/`errback()` on a Deferred that already fired. */
 export class AlreadyCalledError extends TorsionError {
   override readonly code: string = 'ERR_DEFERRED_ALREADY_CALLED';
-  constructor(message = 'The Deferred has already been fired; callback()/errback() may be called only once', options?: TorsionErrorOptions) {
+  constructor(
+    message = 'The Deferred has already been fired; callback()/errback() may be called only once',
+    options?: TorsionErrorOptions,
+  ) {
     super(message, options);
   }
 }

@@ -122,9 +122,7 @@ export class Failure {
     if (v instanceof Error) return errorTraceback(v, 0);
     const head = `${this.type.name || 'Object'}: ${this.getErrorMessage()}`;
     const frames = this.#wrapStack?.split('\n').slice(1).join('\n');
-    return frames
-      ? `${head}\n    (the thrown value is not an Error; the stack shows where it was wrapped)\n${frames}`
-      : head;
+    return frames ? `${head}\n    (the thrown value is not an Error; the stack shows where it was wrapped)\n${frames}` : head;
   }
 
   /**
@@ -149,7 +147,8 @@ export class Failure {
 
   #parentNames(): string[] {
     const names: string[] = [];
-    let proto: unknown = this.value === null || this.value === undefined ? Object.prototype : Object.getPrototypeOf(Object(this.value));
+    let proto: unknown =
+      this.value === null || this.value === undefined ? Object.prototype : Object.getPrototypeOf(Object(this.value));
     while (proto !== null && proto !== undefined) {
       const ctor = (proto as { constructor?: { name?: string } }).constructor;
       if (ctor && typeof ctor.name === 'string') names.push(ctor.name);

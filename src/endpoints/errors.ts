@@ -39,12 +39,7 @@ export class EndpointParseError extends TorsionError {
   /** The field at fault, when one is (e.g. `'port'`). */
   readonly field: string | null;
 
-  constructor(
-    kind: EndpointParseErrorKind,
-    message: string,
-    description: string,
-    field: string | null = null,
-  ) {
+  constructor(kind: EndpointParseErrorKind, message: string, description: string, field: string | null = null) {
     super(`${message} (in endpoint description ${JSON.stringify(description)})${colonHint(description)}`);
     this.kind = kind;
     this.code = `ERR_ENDPOINT_${kind}`;

@@ -19,7 +19,14 @@ import { UNIXClientEndpoint, UNIXServerEndpoint } from './unix';
 
 // tls family
 import { HostnameEndpoint, type IHostnameEndpointReactor } from './hostname';
-import { SSL_CLIENT_FIELDS, SSL_SERVER_FIELDS, TLS_CLIENT_FIELDS, sslClientFromFields, sslServerFromFields, tlsClientFromFields } from './ssl';
+import {
+  SSL_CLIENT_FIELDS,
+  SSL_SERVER_FIELDS,
+  TLS_CLIENT_FIELDS,
+  sslClientFromFields,
+  sslServerFromFields,
+  tlsClientFromFields,
+} from './ssl';
 
 /** The prefixes clientFromString understands. */
 export const CLIENT_ENDPOINT_TYPES: readonly string[] = Object.freeze(['tcp', 'tcp6', 'unix', 'ssl', 'tls']);
@@ -57,7 +64,8 @@ export function clientFromString(reactor: IReactorTCP, description: string): ISt
   const type = endpointType(parsed, description, CLIENT_ENDPOINT_TYPES, NOT_YET_CLIENT, 'client');
   if (type === 'unix') return unixClientFromString(reactor, parsed, description);
   // tls family: ssl: and tls:
-  if (type === 'ssl') return sslClientFromFields(reactor, description, parsed, new Fields(parsed, description, SSL_CLIENT_FIELDS));
+  if (type === 'ssl')
+    return sslClientFromFields(reactor, description, parsed, new Fields(parsed, description, SSL_CLIENT_FIELDS));
   if (type === 'tls') {
     return tlsClientFromFields(
       description,
@@ -121,11 +129,13 @@ export function serverFromString(reactor: IReactorTCP, description: string): ISt
   // processes family: `stdio:` takes no fields.
   if (type === 'stdio') {
     new Fields(parsed, description, []);
-    if (parsed.args.some((a) => a !== '')) throw new EndpointParseError('TOO_MANY_FIELDS', "'stdio:' takes no fields", description);
+    if (parsed.args.some((a) => a !== ''))
+      throw new EndpointParseError('TOO_MANY_FIELDS', "'stdio:' takes no fields", description);
     return new StandardIOEndpoint(reactor as unknown as IReactorFDSet);
   }
   // tls family: ssl:
-  if (type === 'ssl') return sslServerFromFields(reactor, description, parsed, new Fields(parsed, description, SSL_SERVER_FIELDS));
+  if (type === 'ssl')
+    return sslServerFromFields(reactor, description, parsed, new Fields(parsed, description, SSL_SERVER_FIELDS));
   const order = ['port', 'interface', 'backlog'];
   const fields = new Fields(parsed, description, order);
   if (parsed.args.length > order.length) fields.tooMany('port, interface and backlog');
@@ -135,9 +145,7 @@ export function serverFromString(reactor: IReactorTCP, description: string): ISt
   const backlogText = fields.optional('backlog');
   const backlog = backlogText === undefined ? 50 : fields.integer('backlog', backlogText);
   const options = { backlog, ...(iface === undefined ? {} : { interface: iface }) };
-  return type === 'tcp6'
-    ? new TCP6ServerEndpoint(reactor, port, options)
-    : new TCP4ServerEndpoint(reactor, port, options);
+  return type === 'tcp6' ? new TCP6ServerEndpoint(reactor, port, options) : new TCP4ServerEndpoint(reactor, port, options);
 }
 
 // ---- unix: the `unix:` prefix (Twisted's _parseClientUNIX / _parseUNIX) ----
@@ -239,7 +247,11 @@ class Fields {
   }
 
   tooMany(expected: string): never {
-    throw new EndpointParseError('TOO_MANY_FIELDS', `Too many positional fields; expected at most ${expected}`, this.#description);
+    throw new EndpointParseError(
+      'TOO_MANY_FIELDS',
+      `Too many positional fields; expected at most ${expected}`,
+      this.#description,
+    );
   }
 
   required(name: string): string {

@@ -127,7 +127,6 @@ export function resolveHost(resolver: HostResolver, host: string, family: Addres
   return result;
 }
 
-
 function usableAddresses(answer: unknown, family: AddressFamily): string[] {
   if (!Array.isArray(answer)) {
     throw new ArgTypeError(`The resolver must give a list of addresses, got ${answer === null ? 'null' : typeof answer}`);

@@ -227,7 +227,12 @@ interface ServerSettings {
   readonly interface: string;
 }
 
-function serverSettings(reactor: unknown, port: number, options: TCPServerEndpointOptions, defaultInterface: string): ServerSettings {
+function serverSettings(
+  reactor: unknown,
+  port: number,
+  options: TCPServerEndpointOptions,
+  defaultInterface: string,
+): ServerSettings {
   checkReactor(reactor);
   checkPort('port', port);
   const backlog = options.backlog ?? 50;
@@ -241,7 +246,11 @@ function serverSettings(reactor: unknown, port: number, options: TCPServerEndpoi
  * Listen through `reactor.listenTCP`: fires with the port, or fails with
  * what listenTCP threw (e.g. CannotListenError). @internal
  */
-export function listenTCPEndpoint(reactor: IReactorTCP, settings: ServerSettings, factory: IProtocolFactory): Deferred<ITCPListeningPort> {
+export function listenTCPEndpoint(
+  reactor: IReactorTCP,
+  settings: ServerSettings,
+  factory: IProtocolFactory,
+): Deferred<ITCPListeningPort> {
   const d = new Deferred<ITCPListeningPort>();
   let port: ITCPListeningPort;
   try {

@@ -128,7 +128,9 @@ function hookMakeConnection<P extends IProtocol>(proto: P, onConnection: Deferre
   const target = proto as { makeConnection: (t: ITransport) => unknown };
   const original = target.makeConnection;
   if (typeof original !== 'function') {
-    throw new ArgTypeError(`The factory built ${describeProtocol(proto)}, which has no makeConnection method; return an IProtocol`);
+    throw new ArgTypeError(
+      `The factory built ${describeProtocol(proto)}, which has no makeConnection method; return an IProtocol`,
+    );
   }
   const ownDescriptor = Object.getOwnPropertyDescriptor(target, 'makeConnection');
   const restore = (): void => {

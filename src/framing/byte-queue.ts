@@ -29,7 +29,9 @@ export function asBuffer(name: string, data: unknown): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (typeof data === 'string') {
-    throw new ArgTypeError(`${name} must be a Buffer or Uint8Array, not a string: encode it first, e.g. Buffer.from(text, 'utf8')`);
+    throw new ArgTypeError(
+      `${name} must be a Buffer or Uint8Array, not a string: encode it first, e.g. Buffer.from(text, 'utf8')`,
+    );
   }
   throw new ArgTypeError(`${name} must be a Buffer or Uint8Array, got ${data === null ? 'null' : typeof data}`);
 }

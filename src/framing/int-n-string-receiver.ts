@@ -11,7 +11,6 @@ import { PauseableReceiver } from './pauseable';
 import { StringTooLongError } from './errors';
 import { writeJoined } from './line-receiver';
 
-
 /**
  * The base of the length-prefixed receivers: each string is sent as its
  * length (an unsigned big-endian integer of `prefixLength` bytes) followed
@@ -29,9 +28,7 @@ import { writeJoined } from './line-receiver';
  *
  * @typeParam T - the transport type (default {@link ITCPTransport}).
  */
-export abstract class IntNStringReceiver<T extends ITransport = ITCPTransport>
-  extends PauseableReceiver<T>
-{
+export abstract class IntNStringReceiver<T extends ITransport = ITCPTransport> extends PauseableReceiver<T> {
   /** Bytes in the length prefix (1, 2 or 4). */
   abstract readonly prefixLength: number;
   /** The longest string accepted. Default 99999. */

@@ -31,4 +31,12 @@ import type { IReactorSSL } from './tls'; // tls
 
 /** What the real reactor provides. */
 export interface IReactor
-  extends IReactorTime, IReactorCore, IReactorFDSet, IReactorTCP, IReactorUNIX, IReactorProcess, IReactorUDP, IReactorMulticast, IReactorSSL {}
+  extends IReactorTime,
+    IReactorCore,
+    IReactorFDSet,
+    IReactorTCP,
+    IReactorUNIX,
+    IReactorProcess,
+    IReactorUDP,
+    IReactorMulticast,
+    IReactorSSL {}

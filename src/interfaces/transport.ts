@@ -54,11 +54,7 @@ export interface IHalfCloseableTransport extends ITransport {
 }
 
 /** The TCP transport: all of the above, a consumer and a push producer. */
-export interface ITCPTransport
-  extends ITransportAbortable,
-    IHalfCloseableTransport,
-    IConsumer,
-    IPushProducer {
+export interface ITCPTransport extends ITransportAbortable, IHalfCloseableTransport, IConsumer, IPushProducer {
   /** Turn TCP_NODELAY on (`true`: Nagle's algorithm off, small writes leave at once) or off. */
   setTcpNoDelay(enabled: boolean): void;
   /** Whether TCP_NODELAY is on. */

@@ -63,7 +63,9 @@ export class LogPublisher {
         observer(event);
       } catch (err) {
         this.removeObserver(observer);
-        process.stderr.write(`Temporarily disabled observer ${observer.name || '<anonymous>'} due to exception: ${String(err)}\n`);
+        process.stderr.write(
+          `Temporarily disabled observer ${observer.name || '<anonymous>'} due to exception: ${String(err)}\n`,
+        );
       }
     }
   }

@@ -46,7 +46,10 @@ const log = new Logger('torsion.protocol');
  */
 export class ReconnectingClientFactory<P extends IProtocol = IProtocol> extends ClientFactory<P> {
   /** A ReconnectingClientFactory (or subclass) whose buildProtocol makes `new P()`. */
-  static override forProtocol<P extends IProtocol>(this: typeof ReconnectingClientFactory, protocol: ProtocolClass<P>): ReconnectingClientFactory<P>;
+  static override forProtocol<P extends IProtocol>(
+    this: typeof ReconnectingClientFactory,
+    protocol: ProtocolClass<P>,
+  ): ReconnectingClientFactory<P>;
   static override forProtocol<F extends Factory<P>, P extends IProtocol>(this: new () => F, protocol: ProtocolClass<P>): F;
   static override forProtocol(this: new () => Factory, protocol: ProtocolClass): Factory {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being built, as in Factory.forProtocol

@@ -26,4 +26,3 @@ export class Discard extends Protocol {
   /** Drop `data`. */
   override dataReceived(_data: Buffer): void {}
 }
-

@@ -20,7 +20,13 @@ import { connectTCP, listenTCP } from '../tcp/reactor-tcp';
 import type { IProcessProtocol, IProcessTransport, IReactorProcess, SpawnProcessOptions } from '../interfaces/process';
 import { spawnProcess } from '../process/spawn';
 // udp
-import type { IDatagramProtocol, IReactorMulticast, IReactorUDP, ListenMulticastOptions, ListenUDPOptions } from '../interfaces/udp';
+import type {
+  IDatagramProtocol,
+  IReactorMulticast,
+  IReactorUDP,
+  ListenMulticastOptions,
+  ListenUDPOptions,
+} from '../interfaces/udp';
 import { listenMulticast, listenUDP } from '../udp/listen';
 import type { MulticastPort } from '../udp/multicast';
 import type { Port as UDPPort } from '../udp/port';
@@ -36,7 +42,14 @@ import { resolveName } from './resolve';
 import { PHASES, SystemEventTrigger, ThreePhaseEvent } from './system-events';
 import { TimerQueue } from './timers';
 // ---- unix (UNIX sockets) ----
-import type { ConnectUNIXOptions, IReactorUNIX, IReactorUNIXDatagram, IUNIXDatagramTransport, ListenUNIXOptions, UNIXDatagramOptions } from '../interfaces/unix';
+import type {
+  ConnectUNIXOptions,
+  IReactorUNIX,
+  IReactorUNIXDatagram,
+  IUNIXDatagramTransport,
+  ListenUNIXOptions,
+  UNIXDatagramOptions,
+} from '../interfaces/unix';
 import type { IListeningPort } from '../interfaces/connector';
 import type { Connector as UNIXConnector } from '../unix/connector';
 import type { Port as UNIXPort } from '../unix/port';
@@ -380,7 +393,11 @@ export class Reactor
    * Bind a UNIX datagram socket at `address` (through the native addon).
    * @throws NativeAddonUnavailableError without the addon; CannotListenError.
    */
-  listenUNIXDatagram(address: string, protocol: object, options?: Omit<UNIXDatagramOptions, 'bindAddress'>): IListeningPort & IUNIXDatagramTransport {
+  listenUNIXDatagram(
+    address: string,
+    protocol: object,
+    options?: Omit<UNIXDatagramOptions, 'bindAddress'>,
+  ): IListeningPort & IUNIXDatagramTransport {
     return listenUNIXDatagram(this, address, protocol, options);
   }
 
@@ -392,7 +409,6 @@ export class Reactor
     return connectUNIXDatagram(this, address, protocol, options);
   }
   // ---- end unix ----
-
 
   // ---- IReactorProcess (processes family) --------------------------------------
 
@@ -530,7 +546,13 @@ export class Reactor
     for (const d of this.#tracked) lost.add(d);
     this.#tracked.clear();
     for (const d of lost) {
-      guardCall(this.#guard, `connectionLost of ${prefixOf(d)} during shutdown`, d.connectionLost, d, new Failure(new ConnectionLost()));
+      guardCall(
+        this.#guard,
+        `connectionLost of ${prefixOf(d)} during shutdown`,
+        d.connectionLost,
+        d,
+        new Failure(new ConnectionLost()),
+      );
     }
   };
 

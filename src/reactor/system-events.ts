@@ -35,7 +35,6 @@ function isDeferredLike(x: unknown): x is { addCallbacks(cb: (r: unknown) => unk
   return x !== null && typeof x === 'object' && typeof (x as { addCallbacks?: unknown }).addCallbacks === 'function';
 }
 
-
 /**
  * One event type's triggers. Firing runs the `before` triggers (FIFO,
  * consuming them); if any returned a Deferred or a thenable, the `during`
@@ -144,7 +143,10 @@ export class ThreePhaseEvent {
     try {
       return (trigger.fn as (...args: unknown[]) => unknown)(...trigger.args);
     } catch (err) {
-      this.#log.failure(`Error in a ${trigger.phase} ${trigger.eventType} trigger ${trigger.fn.name || '<anonymous>'}`, new Failure(err));
+      this.#log.failure(
+        `Error in a ${trigger.phase} ${trigger.eventType} trigger ${trigger.fn.name || '<anonymous>'}`,
+        new Failure(err),
+      );
       return undefined;
     }
   }

@@ -96,7 +96,14 @@ export class SinglesHeap implements DelayedCallSlot {
   /** Copy entry `from` over slot `to`, keeping its call's `_off` right. */
   #move(from: number, to: number): void {
     const argv = this.argv;
-    this.#place(to, this.items[from], this.fns[from], argv === null ? null : (argv[from] ?? null), this.ts[2 * from], this.ts[2 * from + 1]);
+    this.#place(
+      to,
+      this.items[from],
+      this.fns[from],
+      argv === null ? null : (argv[from] ?? null),
+      this.ts[2 * from],
+      this.ts[2 * from + 1],
+    );
   }
 
   /**

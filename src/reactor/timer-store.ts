@@ -195,14 +195,7 @@ export abstract class TimerStore implements DelayedCallOwner {
   }
 
   /** Append `call` to bucket `b`. */
-  protected append(
-    b: TimerBucket,
-    call: DelayedCall,
-    fn: Fn | null,
-    args: unknown[] | null,
-    time: number,
-    seq: number,
-  ): void {
+  protected append(b: TimerBucket, call: DelayedCall, fn: Fn | null, args: unknown[] | null, time: number, seq: number): void {
     let ch = b.chunks[b.chunks.length - 1];
     if (ch.n === ch.size) ch = this.pool.take(b, ch.size);
     const o = ch.n++;
@@ -331,4 +324,5 @@ export abstract class TimerStore implements DelayedCallOwner {
     // heap compacted in place.)
     this.slots = live;
     this.dead = 0;
-  }}
+  }
+}

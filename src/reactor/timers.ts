@@ -380,6 +380,4 @@ export class TimerQueue extends TimerStore {
     }
     this.#armedAt = Infinity;
   }
-
-
 }

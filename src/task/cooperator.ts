@@ -50,7 +50,6 @@ function defaultTerminationPredicateFactory(): () => boolean {
   return () => performance.now() >= end;
 }
 
-
 function iteratorOf<T>(it: CooperativeIterable<T>): Iterator<T> {
   if (it !== null && typeof it === 'object' && typeof (it as Iterator<T>).next === 'function') return it as Iterator<T>;
   if (it !== null && it !== undefined && typeof (it as Iterable<T>)[Symbol.iterator] === 'function') {

@@ -58,7 +58,9 @@ export interface ConnectReq {
 /** `process.binding('tcp_wrap')`, as far as torsion uses it. @internal */
 export interface TCPWrapBinding {
   /** A handle of either kind: `constants.SERVER` (to listen) or `constants.SOCKET` (to connect). */
-  TCP: new (type: number) => NativeTCPHandle & NativeTCPClientHandle;
+  TCP: new (
+    type: number,
+  ) => NativeTCPHandle & NativeTCPClientHandle;
   TCPConnectWrap: new () => ConnectReq;
   constants: { SOCKET: number; SERVER: number };
 }
@@ -119,14 +121,37 @@ export type Binder = (name: string) => unknown;
 
 /** The handle methods a NativeStream calls. */
 const STREAM_METHODS = [
-  'readStart', 'readStop', 'useUserBuffer', 'writeBuffer', 'writev', 'shutdown', 'reset',
-  'setNoDelay', 'setKeepAlive', 'getsockname', 'getpeername', 'close', 'ref', 'unref',
+  'readStart',
+  'readStop',
+  'useUserBuffer',
+  'writeBuffer',
+  'writev',
+  'shutdown',
+  'reset',
+  'setNoDelay',
+  'setKeepAlive',
+  'getsockname',
+  'getpeername',
+  'close',
+  'ref',
+  'unref',
 ] as const;
 const LISTEN_METHODS = ['bind', 'bind6', 'listen', 'getsockname', 'close'] as const;
 const CLIENT_METHODS = ['bind', 'bind6', 'connect', 'connect6', 'getsockname'] as const;
 /** What a Pipe handle needs for UNIX sockets: no TCP options, no getsockname/reset. */
 const PIPE_METHODS = [
-  'bind', 'listen', 'connect', 'readStart', 'readStop', 'useUserBuffer', 'writeBuffer', 'writev', 'shutdown', 'close', 'ref', 'unref',
+  'bind',
+  'listen',
+  'connect',
+  'readStart',
+  'readStop',
+  'useUserBuffer',
+  'writeBuffer',
+  'writev',
+  'shutdown',
+  'close',
+  'ref',
+  'unref',
 ] as const;
 
 let loaded = false;
@@ -302,7 +327,14 @@ function selfTest(tcp: TCPWrapBinding): string | null {
     err = handle.getsockname(out as { address?: string });
     if (err !== 0) return `getsockname returned ${String(err)}`;
     const { address, port, family } = out;
-    if (address !== '127.0.0.1' || typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535 || (family !== 'IPv4' && family !== 4)) {
+    if (
+      address !== '127.0.0.1' ||
+      typeof port !== 'number' ||
+      !Number.isInteger(port) ||
+      port <= 0 ||
+      port > 65535 ||
+      (family !== 'IPv4' && family !== 4)
+    ) {
       return `getsockname gave ${JSON.stringify(out)}`;
     }
     return null;

@@ -243,7 +243,9 @@ export abstract class BaseClient<A extends IAddress = IPv4Address | IPv6Address>
     } catch (err) {
       // Node validates localAddress synchronously (it must be an IP literal).
       this.failIfNotConnected(
-        this.bindAddress !== null ? new ConnectBindError(`Couldn't bind ${this.bindAddress[0]}: ${String(err)}`, { cause: err }) : this._connectError(err),
+        this.bindAddress !== null
+          ? new ConnectBindError(`Couldn't bind ${this.bindAddress[0]}: ${String(err)}`, { cause: err })
+          : this._connectError(err),
       );
     }
   }

@@ -145,7 +145,9 @@ function abortLater(t: Connection<IAddress>): void {
  * call grammar). An exception thrown by any protocol callback is logged
  * and ends this connection with that failure as the reason.
  */
-export abstract class Connection<A extends IAddress = IPv4Address | IPv6Address> implements ITCPTransport, IHandleDescriptor, SocketOwner, Flushable {
+export abstract class Connection<A extends IAddress = IPv4Address | IPv6Address>
+  implements ITCPTransport, IHandleDescriptor, SocketOwner, Flushable
+{
   /** The protocol this transport delivers to (set once connected). */
   protocol: IProtocol | null = null;
   /** The reactor this connection belongs to. */
@@ -634,9 +636,7 @@ export abstract class Connection<A extends IAddress = IPv4Address | IPv6Address>
       this._socketFailed(err);
       return;
     }
-    this.connectionLost(
-      new Failure(new ConnectionLost(`Connection to the other side was lost: ${err.message}`, { cause: err })),
-    );
+    this.connectionLost(new Failure(new ConnectionLost(`Connection to the other side was lost: ${err.message}`, { cause: err })));
   }
 
   /** @internal */

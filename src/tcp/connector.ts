@@ -77,7 +77,8 @@ export abstract class BaseConnector<T extends AttemptTransport = AttemptTranspor
    * @throws RuntimeError unless the state is 'disconnected'.
    */
   connect(): void {
-    if (this.state !== 'disconnected') throw new RuntimeError("Can't connect in this state; wait until the connector is disconnected");
+    if (this.state !== 'disconnected')
+      throw new RuntimeError("Can't connect in this state; wait until the connector is disconnected");
     this.state = 'connecting';
     if (!this.factoryStarted) {
       this.factory.doStart();

@@ -14,7 +14,15 @@
 import { ArgTypeError } from '../validate';
 import { isIP } from 'node:net';
 import { getSystemErrorMap } from 'node:util';
-import { type Bindings, type ConnectReq, type NativePipeHandle, type NativeTCPClientHandle, type PipeConnectReq, bindings, uvCode } from './bindings';
+import {
+  type Bindings,
+  type ConnectReq,
+  type NativePipeHandle,
+  type NativeTCPClientHandle,
+  type PipeConnectReq,
+  bindings,
+  uvCode,
+} from './bindings';
 import { NativeStream } from './native-stream';
 
 /** What this module needs from an unconnected TCP handle. */
@@ -88,7 +96,12 @@ function onConnectComplete(this: ConnectReq, status: number, handle: ClientHandl
  * `_onConnect()` or `_onError(err)`.
  * @internal
  */
-export function connectStream(stream: NativeStream, host: string, port: number, bind: readonly [string, number] | null): Error | null {
+export function connectStream(
+  stream: NativeStream,
+  host: string,
+  port: number,
+  bind: readonly [string, number] | null,
+): Error | null {
   const handle = stream._handle as unknown as ClientHandle;
   const ipv6 = isIP(host) === 6;
   let localAddress: string | undefined;
@@ -136,7 +149,11 @@ export function newPipeStream(): NativeStream {
   return new NativeStream(new pipe.Pipe(pipe.constants.SOCKET));
 }
 
-function onPipeConnectComplete(this: PipeConnectReq, status: number, handle: NativePipeHandle & { torsionStream?: NativeStream }): void {
+function onPipeConnectComplete(
+  this: PipeConnectReq,
+  status: number,
+  handle: NativePipeHandle & { torsionStream?: NativeStream },
+): void {
   const stream = handle.torsionStream;
   if (stream === undefined || stream.destroyed) return;
   if (status === 0) stream.owner?._onConnect();

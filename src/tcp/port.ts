@@ -18,13 +18,7 @@ import { FAILED, checkBuilt, guardCall, guardMakeConnection, loggingOwner } from
 import { Logger } from '../logger';
 import { NativeStream, nativeStreamsEnabled } from './native-stream';
 import { Server } from './server';
-import {
-  type NativeTCPClientHandle,
-  type NativeTCPHandle,
-  type TransportSocket,
-  listenHandle,
-  socketFromHandle,
-} from './socket';
+import { type NativeTCPClientHandle, type NativeTCPHandle, type TransportSocket, listenHandle, socketFromHandle } from './socket';
 
 /** A listening libuv handle (TCP or pipe), as BasePort drives it. @internal */
 export interface ListeningHandle {
@@ -351,7 +345,9 @@ export class Port extends BasePort {
 
   /** A short description for debugging. */
   override toString(): string {
-    return this.connected ? `<Port of ${this.logPrefix()} on ${this.getHost().port}>` : `<Port of ${this.logPrefix()} (not listening)>`;
+    return this.connected
+      ? `<Port of ${this.logPrefix()} on ${this.getHost().port}>`
+      : `<Port of ${this.logPrefix()} (not listening)>`;
   }
 
   /** The private binding's TCP handle can open() a descriptor. @internal */

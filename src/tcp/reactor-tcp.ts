@@ -8,14 +8,7 @@ import type { IClientFactory, IProtocolFactory } from '../interfaces/protocol';
 import { checkPort, describe, ArgTypeError } from '../validate';
 import { Connector } from './connector';
 import { Port } from './port';
-import {
-  type TCPReactor,
-  checkBindAddress,
-  checkConnectTimeout,
-  checkHost,
-  checkListenOptions,
-  checkMethods,
-} from './types';
+import { type TCPReactor, checkBindAddress, checkConnectTimeout, checkHost, checkListenOptions, checkMethods } from './types';
 
 const CLIENT_FACTORY_METHODS = [
   'doStart',
@@ -44,7 +37,8 @@ export function connectTCP(
   checkHost(host);
   checkPort('port', port);
   checkMethods('factory', factory, CLIENT_FACTORY_METHODS);
-  if (options === null || typeof options !== 'object') throw new ArgTypeError(`options must be an object, got ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new ArgTypeError(`options must be an object, got ${describe(options)}`);
   const timeout = checkConnectTimeout(options.timeout);
   const bindAddress = checkBindAddress(options.bindAddress);
   const connector = new Connector(host, port, factory, timeout, bindAddress, reactor);
@@ -58,15 +52,11 @@ export function connectTCP(
  * @throws TypeError/RangeError for bad arguments; CannotListenError when
  * the address cannot be bound.
  */
-export function listenTCP(
-  reactor: TCPReactor,
-  port: number,
-  factory: IProtocolFactory,
-  options: ListenTCPOptions = {},
-): Port {
+export function listenTCP(reactor: TCPReactor, port: number, factory: IProtocolFactory, options: ListenTCPOptions = {}): Port {
   checkPort('port', port);
   checkMethods('factory', factory, FACTORY_METHODS);
-  if (options === null || typeof options !== 'object') throw new ArgTypeError(`options must be an object, got ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new ArgTypeError(`options must be an object, got ${describe(options)}`);
   const [backlog, iface] = checkListenOptions(options.backlog, options.interface);
   const p = new Port(port, factory, backlog, iface, reactor);
   p.startListening();

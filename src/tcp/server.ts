@@ -61,7 +61,12 @@ export class Server extends Connection {
   /** `"<Protocol>,<sessionno>,<peer host>"`, as Twisted. */
   logPrefix(): string {
     const protocol = this.protocol as { logPrefix?: () => string; constructor: { name: string } } | null;
-    const name = protocol === null ? 'Uninitialized' : typeof protocol.logPrefix === 'function' ? protocol.logPrefix() : protocol.constructor.name;
+    const name =
+      protocol === null
+        ? 'Uninitialized'
+        : typeof protocol.logPrefix === 'function'
+          ? protocol.logPrefix()
+          : protocol.constructor.name;
     return `${name},${this.sessionno},${this.client.host}`;
   }
 

@@ -333,7 +333,13 @@ export function nativeListenAvailable(): boolean {
 }
 
 /** `net._createServerHandle`: a bound (not yet listening) TCP handle, or a negative errno. */
-type CreateServerHandle = (address: string, port: number, addressType: 4 | 6 | -1, fd?: number, flags?: number) => NativeTCPHandle | number;
+type CreateServerHandle = (
+  address: string,
+  port: number,
+  addressType: 4 | 6 | -1,
+  fd?: number,
+  flags?: number,
+) => NativeTCPHandle | number;
 
 const netInternals = net as unknown as { _createServerHandle?: unknown };
 let createServerHandle: CreateServerHandle | null =
@@ -414,7 +420,7 @@ export function listenHandle(address: string, port: number, ipv6: boolean, backl
  */
 export function listenPipeHandle(path: string, backlog: number, mode: number | null): NativePipeHandle {
   let handle: NativePipeHandle;
-  const pipe = nativeListenAvailable() ? bindings()?.pipe ?? null : null;
+  const pipe = nativeListenAvailable() ? (bindings()?.pipe ?? null) : null;
   if (pipe !== null) {
     handle = new pipe.Pipe(pipe.constants.SERVER);
     const err = handle.bind(path);

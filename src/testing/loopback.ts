@@ -144,11 +144,7 @@ export interface LoopbackOptions {
  * expect(client.received.toString()).toBe('hi');
  * ```
  */
-export function loopbackAsync(
-  server: IProtocol,
-  client: IProtocol,
-  pumpPolicy?: PumpPolicy | LoopbackOptions,
-): Deferred<void> {
+export function loopbackAsync(server: IProtocol, client: IProtocol, pumpPolicy?: PumpPolicy | LoopbackOptions): Deferred<void> {
   const opts: LoopbackOptions = typeof pumpPolicy === 'function' ? { pumpPolicy } : (pumpPolicy ?? {});
   const policy = opts.pumpPolicy ?? identityPumpPolicy;
   checkFunction('pumpPolicy', policy);
@@ -157,9 +153,7 @@ export function loopbackAsync(
   const serverTransport = new LoopbackTransport(serverToClient, true);
   const clientTransport = new LoopbackTransport(clientToServer, false);
   const done = new Deferred<void>();
-  const later = opts.clock
-    ? (fn: () => void) => void opts.clock!.callLater(0, fn)
-    : (fn: () => void) => void setImmediate(fn);
+  const later = opts.clock ? (fn: () => void) => void opts.clock!.callLater(0, fn) : (fn: () => void) => void setImmediate(fn);
   let finished = false;
   let serverMade = false;
   let clientMade = false;

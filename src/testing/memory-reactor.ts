@@ -16,20 +16,20 @@ import { FakeProcessTransport } from './fake-process-transport';
 import type { IAddress } from '../interfaces/address';
 import type { IConnector, IListeningPort, ConnectorState } from '../interfaces/connector';
 import type { EventPhase, IReactorCore, TriggerId } from '../interfaces/core';
-import type {
-  IFileDescriptor,
-  IHandleDescriptor,
-  IReactorFDSet,
-  IReadDescriptor,
-  IWriteDescriptor,
-} from '../interfaces/fdset';
+import type { IFileDescriptor, IHandleDescriptor, IReactorFDSet, IReadDescriptor, IWriteDescriptor } from '../interfaces/fdset';
 import type { IClientFactory, IProtocolFactory } from '../interfaces/protocol';
 import type { ConnectTCPOptions, IReactorTCP, ListenTCPOptions } from '../interfaces/tcp';
 import type { ITransport } from '../interfaces/transport';
 import { checkBacklog, checkBoolean, checkMode, checkOptions, checkUNIXAddress } from '../unix/checks'; // unix
 import { checkConnectTimeout as checkTimeout } from '../tcp/types'; // unix
 // udp
-import type { IDatagramProtocol, IReactorMulticast, IReactorUDP, ListenMulticastOptions, ListenUDPOptions } from '../interfaces/udp';
+import type {
+  IDatagramProtocol,
+  IReactorMulticast,
+  IReactorUDP,
+  ListenMulticastOptions,
+  ListenUDPOptions,
+} from '../interfaces/udp';
 import { checkDatagramProtocol, checkListenUDP } from '../udp/check';
 import { FakeDatagramTransport } from './fake-datagram';
 import { RuntimeError } from '../errors';
@@ -261,7 +261,8 @@ export class MemoryReactor implements IReactorCore, IReactorFDSet, IReactorTCP, 
     if (this.running) throw new ReactorAlreadyRunning();
     this.running = true;
     this.hasRun = true;
-    for (const { fn, args } of this.whenRunningHooks) guardApply(LOG_ONLY, 'callWhenRunning function', fn as (...a: unknown[]) => unknown, args);
+    for (const { fn, args } of this.whenRunningHooks)
+      guardApply(LOG_ONLY, 'callWhenRunning function', fn as (...a: unknown[]) => unknown, args);
     this.stop();
     return Promise.resolve();
   }
@@ -585,7 +586,12 @@ class RecordedTrigger implements TriggerId {
 
 function isHandleDescriptor(d: unknown): d is IHandleDescriptor {
   const h = d as Partial<IHandleDescriptor> | null;
-  return typeof h === 'object' && h !== null && typeof h._startReadingHandle === 'function' && typeof h._stopReadingHandle === 'function';
+  return (
+    typeof h === 'object' &&
+    h !== null &&
+    typeof h._startReadingHandle === 'function' &&
+    typeof h._stopReadingHandle === 'function'
+  );
 }
 
 function checkFactory(factory: unknown, client: boolean): void {
