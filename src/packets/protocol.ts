@@ -24,8 +24,8 @@ import {
   isPacketSerializer,
 } from './abc';
 
-// biome-ignore lint/suspicious/noExplicitAny: a converter's DTO types are the serializer's, unknown here
 /** A converter whose data-transfer types are those of the serializer it goes with. */
+// biome-ignore lint/suspicious/noExplicitAny: a converter's DTO types are the serializer's, unknown here
 export type AnyConverter<S, R> = IPacketConverter<S, R, any, any>;
 
 function checkConverter<S, R>(converter: unknown): AnyConverter<S, R> | null {
