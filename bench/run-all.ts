@@ -27,6 +27,10 @@ const BENCHES = [
   'unix.ts',
   'process.ts',
   'fdesc.ts',
+  'streams.ts',
+  'packets.ts',
+  'packets-sync.ts',
+  'telnet-negotiation.ts',
 ];
 
 interface Outcome {
