@@ -9,7 +9,7 @@ export { BaseServer, type BaseServerOptions } from './telnetlib3/server-base';
 export { TelnetServer, type TelnetServerOptions } from './telnetlib3/server';
 export { TelnetReader } from './telnetlib3/reader';
 export { TelnetReaderUnicode, type TelnetReaderUnicodeOptions, type PausableTransport } from './telnetlib3/reader-unicode';
-export { TelnetWriter, TelnetWriterUnicode, type Bytes } from './telnetlib3/writer';
+export { TelnetWriter, TelnetWriterUnicode, type Bytes, type TelnetWriterOptions, type WriterHost } from './telnetlib3/writer';
 export type { OptionTable, PendingOptions } from './telnetlib3/options';
 export {
   openTelnetConnection,

@@ -130,8 +130,9 @@ export class UDPNetworkClient<S, R> extends AbstractNetworkClient<S, R> {
   }
 
   /**
-   * {@inheritDoc AbstractNetworkClient.recvPacket}
-   * A datagram the protocol cannot parse raises `DatagramProtocolParseError`
+   * Block until the next datagram arrives and return it as a packet
+   * (`timeout` in real seconds; `TimeoutError` of torsion/defer when it
+   * runs out, nothing lost). A datagram the protocol cannot parse raises `DatagramProtocolParseError`
    * (with the sender's address); only that datagram is lost. A refusal
    * (ICMP port unreachable) raises `ConnectionRefusedError` once; the
    * client stays usable.

@@ -112,7 +112,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   /**
    * The transport to pause when the buffer goes over `2 * limit` (asyncio's
-   * `set_transport`); a {@link StreamReaderProtocol} sets it.
+   * `set_transport`); a `StreamReaderProtocol` sets it.
    * @throws RuntimeError if a transport is already set.
    */
   setTransport(transport: IPushProducer): void {
