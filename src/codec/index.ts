@@ -15,7 +15,6 @@
  *   {@link UnicodeEncodeError}), `'replace'` (U+FFFD when decoding, `?`
  *   when encoding, as Python) and `'ignore'` (drop what does not convert).
  * @module
- * @internal
  */
 import { isUtf8 } from 'node:buffer';
 import * as iconv from 'iconv-lite';

@@ -3,7 +3,6 @@
  * `json.JSONDecodeError` (EasyNetwork's JSONSerializer reports those):
  * V8's `JSON.parse` messages carry no reliable position.
  * @module
- * @internal
  */
 
 /** A JSON syntax error as Python's json module reports it. @internal */

@@ -4,7 +4,6 @@
  * of times, scanning each byte once) and its buffered twin over a lent
  * buffer, with EasyNetwork's limit rules.
  * @module
- * @internal
  */
 import { LimitOverrunError } from '../../errors';
 import { ArgRangeError, ArgTypeError, describe } from '../../validate';

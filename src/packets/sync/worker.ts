@@ -248,13 +248,16 @@ export function main(init: WorkerInit): void {
         }
         finish();
       }
+      /** {@inheritDoc torsion/interfaces!IPushProducer.pauseProducing} */
       pauseProducing(): void {
         Atomics.store(i32, W_WRITE_PAUSED, 1);
       }
+      /** {@inheritDoc torsion/interfaces!IPushProducer.resumeProducing} */
       resumeProducing(): void {
         Atomics.store(i32, W_WRITE_PAUSED, 0);
         wake();
       }
+      /** {@inheritDoc torsion/interfaces!IProducer.stopProducing} */
       stopProducing(): void {}
     }
 

@@ -2,7 +2,6 @@
  * The client's CHARSET policy (telnetlib3's `send_charset`), as a pure
  * function over the codec module's names.
  * @module
- * @internal
  */
 import { findCodec } from '../../codec';
 

@@ -3,12 +3,17 @@
  * they build, the engine wiring (telnetlib3's option policy on conch's
  * hooks), the negotiation timer and the shell lifecycle.
  * @module
- * @internal
  */
 import { type UnicodeErrors, checkErrors, findCodec, lookupCodec } from '../../codec';
 import type { Failure } from '../../defer/failure';
 import { ConnectionDone } from '../../errors';
-import { FAILED, type GuardOwner, guardCall } from '../../guard';
+import { FAILED, guardCall } from '../../guard';
+
+/** Told when a guarded callback of the session fails (the guard's owner). */
+export interface CallbackOwner {
+  /** A callback failed (threw, or its thenable rejected). */
+  _callbackFailed(err: unknown, where: string): void;
+}
 import type { IDelayedCall, IReactorTime } from '../../interfaces/time';
 import type { ITransport } from '../../interfaces/transport';
 import { Logger } from '../../logger';
@@ -94,7 +99,7 @@ export function checkSeconds(name: string, v: unknown): asserts v is number {
 }
 
 /** The host protocol, as the session helper sees it. */
-export interface SessionHost extends WriterHost, GuardOwner {
+export interface SessionHost extends WriterHost, CallbackOwner {
   readonly transport: ITransport | null;
   readonly negotiationMap: Map<number, (data: Buffer) => void>;
   checkNegotiation(final?: boolean): boolean;
@@ -404,7 +409,7 @@ export function encodingFromLang(lang: string): string | null {
 }
 
 /** guardCall for a thunk: undefined when it threw (the owner logs it); a rejected Promise goes to the owner too. */
-export function guardedCall<R>(owner: GuardOwner, where: string, fn: () => R): R | undefined {
+export function guardedCall<R>(owner: CallbackOwner, where: string, fn: () => R): R | undefined {
   const r = guardCall(owner, where, fn as () => R, undefined);
   return r === FAILED ? undefined : r;
 }

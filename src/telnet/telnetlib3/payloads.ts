@@ -13,7 +13,6 @@
  * name`, `REJECTED`. STATUS (RFC 859): `IS (WILL|WONT|DO|DONT opt)...`, an
  * SE byte doubled.
  * @module
- * @internal
  */
 import {
   ACCEPTED,

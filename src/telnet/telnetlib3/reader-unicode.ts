@@ -11,7 +11,8 @@ import { IncompleteReadError, LimitOverrunError, UnicodeDecodeError } from '../.
 import type { IReactorTime } from '../../interfaces/time';
 import { getGlobalReactor } from '../../task/default-reactor';
 import { ArgTypeError, checkCount } from '../../validate';
-import { Deadline, type ReadOptions, Waiters, checkReadOptions, handled } from './waiting';
+import { type ReadOptions, checkReadOptions, handled } from '../../streams/asyncio/options';
+import { Deadline, Waiters } from './waiting';
 
 /** What a reader pauses and resumes when too much is queued. */
 export interface PausableTransport {

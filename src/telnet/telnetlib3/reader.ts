@@ -7,7 +7,7 @@
 import { IncompleteReadError, LimitOverrunError } from '../../errors';
 import { StreamReader } from '../../streams/asyncio/stream-reader';
 import { ArgTypeError } from '../../validate';
-import { type ReadOptions, checkReadOptions, handled } from './waiting';
+import { type ReadOptions, checkReadOptions, handled } from '../../streams/asyncio/options';
 
 /**
  * telnetlib3's byte reader: every StreamReader read (`read`, `readline`,

@@ -2,7 +2,6 @@
  * The telnet byte constants this layer uses: conch's (which `torsion/telnet`
  * exports), plus RFC 1184's SLC levels and flags, private here.
  * @module
- * @internal
  */
 export {
   IAC,

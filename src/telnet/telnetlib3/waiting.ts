@@ -2,13 +2,11 @@
  * Small Promise helpers of the telnet streams: marking a Promise handled,
  * and waiting for "something changed" under `{ timeout, signal }`.
  * @module
- * @internal
  */
 import { TimeoutError } from '../../defer/errors';
 import type { IReactorTime } from '../../interfaces/time';
 import type { ReadOptions } from '../../streams/asyncio/options';
 
-export { handled, checkReadOptions } from '../../streams/asyncio/options';
 export type { ReadOptions } from '../../streams/asyncio/options';
 
 /**

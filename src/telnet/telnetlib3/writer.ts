@@ -69,12 +69,12 @@ import {
   WONT,
   XDISPLOC,
 } from './telopt';
-import { handled } from './waiting';
+import { handled } from '../../streams/asyncio/options';
 
 /** Bytes as the transports take them. */
 export type Bytes = Buffer | Uint8Array;
 
-/** The engine members the writer drives (conch's `Telnet`). @internal */
+/** The engine members the writer drives (conch's `Telnet`). */
 export interface WriterHost {
   readonly transport: ITransport | null;
   getOptionState(option: number): { readonly us: { readonly state: string }; readonly him: { readonly state: string } };
@@ -90,7 +90,7 @@ export interface WriterHost {
   _guarded<R>(where: string, fn: () => R): R | undefined;
 }
 
-/** Options of the writers (built by the protocols). @internal */
+/** Options of the writers (built by the protocols). */
 export interface TelnetWriterOptions {
   transport: ITransport;
   protocol: WriterHost;
