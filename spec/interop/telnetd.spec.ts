@@ -176,10 +176,15 @@ describe('TelnetClient against GNU inetutils telnetd', () => {
     expect(writer.remoteOption.get(ENCRYPT)).toBe(false);
     expect(writer.localOption.get(OLD_ENVIRON)).toBe(false);
     expect(writer.localOption.enabled(CHARSET)).toBe(false);
-    (writer as TelnetWriterUnicode).write('echo T=$TERM; stty size; exit\r\n');
+    // Wait for the shell's prompt: input typed before the shell set up the terminal may be flushed.
+    await readUntil(reader, /[#$] $/);
+    // `exit` goes in its own line once the output arrived: telnetd drops the pty output still
+    // unsent when its child exits, so output and exit in one line race.
+    (writer as TelnetWriterUnicode).write('echo T=$TERM; stty size\r\n');
     const out = await readUntil(reader, /\b30 100\b/);
     expect(out).toContain('T=vt220');
     expect(out).toMatch(/\b30 100\b/);
+    (writer as TelnetWriterUnicode).write('exit\r\n');
     await drain(reader);
     expect(reader.atEof()).toBe(true);
   });
@@ -188,13 +193,22 @@ describe('TelnetClient against GNU inetutils telnetd', () => {
     const port = await startInetd();
     const [reader, writer] = await openTelnetConnection('127.0.0.1', port, { reactor, encoding: false, term: 'dumb' });
     await writer.waitFor({ local: { [TTYPE]: true } });
-    writer.write(Buffer.from('echo T=$TERM; exit\r\n'));
     let all = Buffer.alloc(0);
+    // Wait for the shell's prompt: input typed before the shell set up the terminal may be flushed.
+    while (!/[#$] $/.test(all.toString('latin1'))) {
+      const b = await reader.read(4096, { timeout: 10 });
+      if (b.length === 0) break;
+      all = Buffer.concat([all, b]);
+    }
+    writer.write(Buffer.from('echo T=$TERM\r\n'));
     while (!all.toString('latin1').includes('T=dumb')) {
       const b = await reader.read(4096, { timeout: 10 });
       if (b.length === 0) break;
       all = Buffer.concat([all, b]);
     }
     expect(all.toString('latin1')).toContain('T=dumb');
+    writer.write(Buffer.from('exit\r\n'));
+    while ((await reader.read(4096, { timeout: 10 })).length > 0) {}
+    expect(reader.atEof()).toBe(true);
   });
 });
