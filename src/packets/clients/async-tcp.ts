@@ -665,8 +665,12 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
         this.#recvLock.release();
         return handled(Promise.reject(err));
       }
-      this.#recvLock.release();
-      if (packet !== NONE) return Promise.resolve(packet);
+      if (packet !== NONE) {
+        this.#recvLock.release();
+        return Promise.resolve(packet);
+      }
+      // Wait for bytes with the lock kept: connected already, no deadline.
+      return handled(this.#recvWait());
     }
     return handled(this.#recv(plain ? null : new Deadline(this.reactor, o)));
   }
@@ -686,6 +690,19 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
       }
     } finally {
       deadline?.dispose();
+    }
+  }
+
+  // #recv's loop for a caller that holds the receive lock, connected, no deadline.
+  async #recvWait(): Promise<R> {
+    try {
+      for (;;) {
+        await this.#waitData(null);
+        const packet = this.#parseNow();
+        if (packet !== NONE) return packet;
+      }
+    } finally {
+      this.#recvLock.release();
     }
   }
 
