@@ -546,7 +546,43 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
     } catch (err) {
       return handled(Promise.reject(err));
     }
+    if (o.signal === undefined && this.#state === 'connected' && this.#sendLock.tryAcquire()) {
+      return this.#sendNow(packet);
+    }
     return handled(this.#send(packet, o.signal === undefined ? null : new Deadline(this.reactor, o)));
+  }
+
+  // The common case (connected, no signal, nobody sending): write at once,
+  // without the microtask hops of #send. Called with the send lock held.
+  #sendNow(packet: S): Promise<void> {
+    try {
+      this.#writeChunks(packet);
+      if (!this.#writePaused) {
+        this.#checkSendable();
+        this.#sendLock.release();
+        return Promise.resolve();
+      }
+    } catch (err) {
+      this.#sendLock.release();
+      return handled(Promise.reject(err));
+    }
+    return handled(
+      this.#drain(null).finally(() => {
+        this.#sendLock.release();
+      }),
+    );
+  }
+
+  #writeChunks(packet: S): void {
+    this.#checkSendable();
+    const chunks: Buffer[] = [];
+    for (const chunk of this.#protocol.generateChunks(packet)) {
+      if (chunk.length > 0) chunks.push(chunk);
+    }
+    this.#checkSendable();
+    const transport = this.#proto!.transport!;
+    if (chunks.length === 1) transport.write(chunks[0]!);
+    else if (chunks.length > 1) transport.writeSequence(chunks);
   }
 
   async #send(packet: S, deadline: Deadline | null): Promise<void> {
@@ -554,15 +590,7 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
       await this.#waitConnected(deadline, false);
       await this.#sendLock.acquire(deadline);
       try {
-        this.#checkSendable();
-        const chunks: Buffer[] = [];
-        for (const chunk of this.#protocol.generateChunks(packet)) {
-          if (chunk.length > 0) chunks.push(chunk);
-        }
-        this.#checkSendable();
-        const transport = this.#proto!.transport!;
-        if (chunks.length === 1) transport.write(chunks[0]!);
-        else if (chunks.length > 1) transport.writeSequence(chunks);
+        this.#writeChunks(packet);
         await this.#drain(deadline);
       } finally {
         this.#sendLock.release();
@@ -627,7 +655,24 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
     } catch (err) {
       return handled(Promise.reject(err));
     }
-    return handled(this.#recv(o.timeout === undefined && o.signal === undefined ? null : new Deadline(this.reactor, o)));
+    const plain = o.timeout === undefined && o.signal === undefined;
+    if (plain && this.#state === 'connected' && this.#crash === null && this.#recvLock.tryAcquire()) {
+      // A packet already held: no microtask hops through #recv.
+      let packet: R | typeof NONE;
+      try {
+        packet = this.#parseNow();
+      } catch (err) {
+        this.#recvLock.release();
+        return handled(Promise.reject(err));
+      }
+      if (packet !== NONE) {
+        this.#recvLock.release();
+        return Promise.resolve(packet);
+      }
+      // Wait for bytes with the lock kept: connected already, no deadline.
+      return handled(this.#recvWait());
+    }
+    return handled(this.#recv(plain ? null : new Deadline(this.reactor, o)));
   }
 
   async #recv(deadline: Deadline | null): Promise<R> {
@@ -645,6 +690,19 @@ export class AsyncTCPNetworkClient<S, R> implements AsyncDisposable {
       }
     } finally {
       deadline?.dispose();
+    }
+  }
+
+  // #recv's loop for a caller that holds the receive lock, connected, no deadline.
+  async #recvWait(): Promise<R> {
+    try {
+      for (;;) {
+        await this.#waitData(null);
+        const packet = this.#parseNow();
+        if (packet !== NONE) return packet;
+      }
+    } finally {
+      this.#recvLock.release();
     }
   }
 
